@@ -1,0 +1,1 @@
+"""Tribune's composition root: the event store, services, web and command line."""

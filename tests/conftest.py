@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from app.db import create_pool
+from app.store import EventStore
+from tests.pg import fresh_database
+
+
+@pytest.fixture(scope="module")
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each test module gets a fresh, migrated database."""
+    return fresh_database(request.module.__name__)
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(database_url, min_size=1, max_size=10)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+async def store(pool: asyncpg.Pool) -> EventStore:
+    return EventStore(pool)
