@@ -1,0 +1,328 @@
+"""The consultation: its content, its schedule, and which opinions it accepts.
+
+Times are half-open intervals: a consultation is open from `opens_at` included to
+`closes_at` excluded, and a letter postmarked in time may arrive until
+`mail_deadline` excluded. Channel parity lives in `check_accepts`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.content import EDITABLE, check_bilingual, check_content
+from domain.errors import (
+    ConsultationAlreadyOpenError,
+    ConsultationCancelledError,
+    ConsultationClosedError,
+    ConsultationNotAcceptingError,
+    ConsultationNotDraftError,
+    ConsultationNotFinishedError,
+    ConsultationNotOpenError,
+    ConsultationNotScheduledError,
+    DomainError,
+    GracePeriodOverError,
+    InconsistentDatesError,
+    InvalidScheduleError,
+    MissingCallStartError,
+    MissingPostmarkError,
+    ReportAlreadyPublishedError,
+)
+from domain.values import (
+    MAX_NOTE_LENGTH,
+    Bilingual,
+    Channel,
+    ConsultationStatus,
+    Phase,
+    StaffId,
+    require_aware,
+    validate_text,
+)
+
+
+class Consultation(Aggregate):
+    """A question put to the public, open during a window, on three equal channels."""
+
+    @classmethod
+    def draft(
+        cls,
+        id: UUID,
+        *,
+        by: StaffId,
+        at: datetime,
+        title: Bilingual,
+        summary: Bilingual,
+        body: Bilingual,
+        questions: list[Bilingual],
+        opens_at: datetime,
+        closes_at: datetime,
+        mail_grace_days: int,
+        postal_address: str,
+        phone: str,
+        phone_hours: Bilingual,
+    ) -> Consultation:
+        """Start a consultation; nothing is public until it is scheduled."""
+        content: dict[str, Any] = {
+            "title": title,
+            "summary": summary,
+            "body": body,
+            "questions": questions,
+            "opens_at": opens_at,
+            "closes_at": closes_at,
+            "mail_grace_days": mail_grace_days,
+            "postal_address": postal_address,
+            "phone": phone,
+            "phone_hours": phone_hours,
+        }
+        require_aware(at)
+        check_content(content)
+        return cls(id=id, by=by, at=at, **content)
+
+    @event("Drafted")
+    def __init__(
+        self,
+        id: UUID,
+        *,
+        by: StaffId,
+        at: datetime,
+        title: Bilingual,
+        summary: Bilingual,
+        body: Bilingual,
+        questions: list[Bilingual],
+        opens_at: datetime,
+        closes_at: datetime,
+        mail_grace_days: int,
+        postal_address: str,
+        phone: str,
+        phone_hours: Bilingual,
+    ) -> None:
+        self.status = ConsultationStatus.DRAFT
+        self.drafted_by, self.drafted_at = by, at
+        self.title, self.summary, self.body = title, summary, body
+        self.questions = questions
+        self.opens_at, self.closes_at = opens_at, closes_at
+        self.mail_grace_days = mail_grace_days
+        self.postal_address, self.phone = postal_address, phone
+        self.phone_hours = phone_hours
+        self.closed_early_reason: str | None = None
+        self.cancelled_reason: str | None = None
+        self.report_summary: Bilingual | None = None
+        self.report_document: str | None = None
+        self.report_published_at: datetime | None = None
+
+    # Organizer commands --------------------------------------------------------
+
+    def edit(self, by: StaffId, at: datetime, **changes: Any) -> None:
+        """Change any fields of a draft; the merged result must still be valid."""
+        unknown = changes.keys() - EDITABLE
+        if unknown:
+            msg = f"not editable: {sorted(unknown)}"
+            raise TypeError(msg)
+        check_content({**self._content(), **changes})
+        self._edit(by, at, changes)
+
+    @event("Edited")
+    def _edit(self, by: StaffId, at: datetime, changes: dict[str, Any]) -> None:
+        self._require(ConsultationStatus.DRAFT)
+        for name, value in changes.items():
+            setattr(self, name, value)
+
+    def schedule(self, by: StaffId, at: datetime) -> None:
+        """Commit to the published schedule; the consultation opens at `opens_at`."""
+        require_aware(at)
+        if at >= self.closes_at:
+            raise InvalidScheduleError("the closing time has already passed")
+        self._schedule(by, at)
+
+    @event("Scheduled")
+    def _schedule(self, by: StaffId, at: datetime) -> None:
+        self._require(ConsultationStatus.DRAFT)
+        self.status = ConsultationStatus.SCHEDULED
+
+    def open(self, by: StaffId, at: datetime) -> None:
+        """Open now, ahead of the schedule (from draft or while upcoming)."""
+        require_aware(at)
+        if at >= self.closes_at:
+            raise ConsultationClosedError(self.closes_at)
+        if self.status is ConsultationStatus.SCHEDULED and at >= self.opens_at:
+            raise ConsultationAlreadyOpenError(self.opens_at)
+        self._open(by, at)
+
+    @event("Opened")
+    def _open(self, by: StaffId, at: datetime) -> None:
+        self._require(ConsultationStatus.DRAFT, ConsultationStatus.SCHEDULED)
+        self.status = ConsultationStatus.SCHEDULED
+        self.opens_at = at
+
+    def extend_deadline(
+        self, by: StaffId, at: datetime, new_closes_at: datetime
+    ) -> None:
+        """Push the closing time later; a closed consultation is never reopened."""
+        require_aware(at, new_closes_at)
+        if at >= self.closes_at:
+            raise ConsultationClosedError(self.closes_at)
+        self._extend_deadline(by, at, new_closes_at)
+
+    @event("DeadlineExtended")
+    def _extend_deadline(
+        self, by: StaffId, at: datetime, new_closes_at: datetime
+    ) -> None:
+        self._require(ConsultationStatus.SCHEDULED)
+        if new_closes_at <= self.closes_at:
+            raise InvalidScheduleError("an extension must close later")
+        self.closes_at = new_closes_at
+
+    def close_early(self, by: StaffId, at: datetime, reason: str) -> None:
+        """Close an open consultation now; before it opens, cancel it instead."""
+        require_aware(at)
+        validate_text(reason, max_length=MAX_NOTE_LENGTH)
+        if at >= self.closes_at:
+            raise ConsultationClosedError(self.closes_at)
+        if at < self.opens_at:
+            raise ConsultationNotOpenError(self.opens_at)
+        self._close_early(by, at, reason)
+
+    @event("ClosedEarly")
+    def _close_early(self, by: StaffId, at: datetime, reason: str) -> None:
+        self._require(ConsultationStatus.SCHEDULED)
+        self.closes_at = at
+        self.closed_early_reason = reason
+
+    def cancel(self, by: StaffId, at: datetime, reason: str) -> None:
+        """Call the consultation off; once closed, it has happened and stays."""
+        require_aware(at)
+        validate_text(reason, max_length=MAX_NOTE_LENGTH)
+        if self.status is ConsultationStatus.SCHEDULED and at >= self.closes_at:
+            raise ConsultationClosedError(self.closes_at)
+        self._cancel(by, at, reason)
+
+    @event("Cancelled")
+    def _cancel(self, by: StaffId, at: datetime, reason: str) -> None:
+        self._require(ConsultationStatus.DRAFT, ConsultationStatus.SCHEDULED)
+        self.status = ConsultationStatus.CANCELLED
+        self.cancelled_reason = reason
+
+    def publish_report(
+        self, by: StaffId, at: datetime, summary: Bilingual, document: str
+    ) -> None:
+        """Publish the report once every channel is final (mail grace included)."""
+        require_aware(at)
+        check_bilingual("summary", summary)
+        validate_text(document, max_length=MAX_NOTE_LENGTH)
+        if self.status is ConsultationStatus.SCHEDULED and at < self.mail_deadline:
+            raise ConsultationNotFinishedError(self.mail_deadline)
+        self._publish_report(by, at, summary, document)
+
+    @event("ReportPublished")
+    def _publish_report(
+        self, by: StaffId, at: datetime, summary: Bilingual, document: str
+    ) -> None:
+        self._require(ConsultationStatus.SCHEDULED)
+        if self.report_published_at is not None:
+            raise ReportAlreadyPublishedError(self.report_published_at)
+        self.report_summary, self.report_document = summary, document
+        self.report_published_at = at
+
+    # Rules ----------------------------------------------------------------------
+
+    @property
+    def mail_deadline(self) -> datetime:
+        """Letters postmarked in time count if received before this (exclusive).
+
+        Counted in exact 24-hour days from `closes_at`, so the answer does not change
+        when the stored time comes back with a fixed UTC offset instead of a zone.
+        """
+        return self.closes_at.astimezone(UTC) + timedelta(days=self.mail_grace_days)
+
+    def phase(self, at: datetime) -> Phase:
+        """What the public sees at `at`."""
+        if self.status is ConsultationStatus.CANCELLED:
+            return Phase.CANCELLED
+        if self.status is ConsultationStatus.DRAFT:
+            return Phase.DRAFT
+        if at < self.opens_at:
+            return Phase.UPCOMING
+        return Phase.OPEN if at < self.closes_at else Phase.CLOSED
+
+    def check_accepts(
+        self,
+        channel: Channel,
+        *,
+        received_at: datetime,
+        postmarked_at: datetime | None = None,
+        call_started_at: datetime | None = None,
+    ) -> None:
+        """Raise the named reason why an opinion would not count, else return.
+
+        Online counts when received in the window; a letter when postmarked in the
+        window and received before `mail_deadline`; a call when it began in the window.
+        """
+        require_aware(received_at, postmarked_at, call_started_at)
+        if self.status is not ConsultationStatus.SCHEDULED:
+            raise ConsultationNotAcceptingError(self.status)
+        channel = Channel(channel)
+        if channel is Channel.MAIL:
+            self._check_mail(received_at, postmarked_at)
+        elif channel is Channel.PHONE:
+            self._check_phone(received_at, call_started_at)
+        else:
+            self._check_window(received_at)
+
+    def accepts(
+        self,
+        channel: Channel,
+        *,
+        received_at: datetime,
+        postmarked_at: datetime | None = None,
+        call_started_at: datetime | None = None,
+    ) -> bool:
+        try:
+            self.check_accepts(
+                channel,
+                received_at=received_at,
+                postmarked_at=postmarked_at,
+                call_started_at=call_started_at,
+            )
+        except DomainError:
+            return False
+        return True
+
+    def _check_window(self, moment: datetime) -> None:
+        if moment < self.opens_at:
+            raise ConsultationNotOpenError(self.opens_at)
+        if moment >= self.closes_at:
+            raise ConsultationClosedError(self.closes_at)
+
+    def _check_mail(
+        self, received_at: datetime, postmarked_at: datetime | None
+    ) -> None:
+        if postmarked_at is None:
+            raise MissingPostmarkError
+        if postmarked_at > received_at:
+            raise InconsistentDatesError("postmarked after it was received")
+        self._check_window(postmarked_at)
+        if received_at >= self.mail_deadline:
+            raise GracePeriodOverError(self.mail_deadline)
+
+    def _check_phone(self, received_at: datetime, started_at: datetime | None) -> None:
+        if started_at is None:
+            raise MissingCallStartError
+        if started_at > received_at:
+            raise InconsistentDatesError("call began after it was keyed")
+        self._check_window(started_at)
+
+    def _require(self, *allowed: ConsultationStatus) -> None:
+        """Name the reason a command does not fit the current status."""
+        if self.status in allowed:
+            return
+        if self.status is ConsultationStatus.CANCELLED:
+            raise ConsultationCancelledError
+        if self.status is ConsultationStatus.DRAFT:
+            raise ConsultationNotScheduledError
+        raise ConsultationNotDraftError
+
+    def _content(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in EDITABLE}

@@ -1,0 +1,62 @@
+"""Checks on what organizers write: both languages present, a possible schedule.
+
+Kept apart from the aggregate because drafting and editing both need them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from domain.errors import InvalidContentError, InvalidScheduleError
+from domain.values import MAX_NOTE_LENGTH, require_aware, validate_text
+
+MAX_GRACE_DAYS = 60
+EDITABLE = frozenset(
+    {
+        "title",
+        "summary",
+        "body",
+        "questions",
+        "opens_at",
+        "closes_at",
+        "mail_grace_days",
+        "postal_address",
+        "phone",
+        "phone_hours",
+    }
+)
+_BILINGUAL_FIELDS = ("title", "summary", "body", "phone_hours")
+
+
+def check_content(content: dict[str, Any]) -> None:
+    for name in _BILINGUAL_FIELDS:
+        check_bilingual(name, content[name])
+    questions = content["questions"]
+    if not isinstance(questions, list):
+        raise InvalidContentError("questions must be a list")
+    for question in questions:
+        check_bilingual("question", question)
+    validate_text(content["postal_address"], max_length=MAX_NOTE_LENGTH)
+    validate_text(content["phone"], max_length=100)
+    check_schedule(
+        content["opens_at"], content["closes_at"], content["mail_grace_days"]
+    )
+
+
+def check_bilingual(name: str, value: Any) -> None:
+    """Both languages are required: French first, English available (principle 4)."""
+    if not isinstance(value, dict) or set(value) != {"fr", "en"}:
+        raise InvalidContentError(f"{name} needs exactly 'fr' and 'en'")
+    for text in value.values():
+        validate_text(text)
+
+
+def check_schedule(opens_at: datetime, closes_at: datetime, grace_days: int) -> None:
+    require_aware(opens_at, closes_at)
+    if closes_at <= opens_at:
+        raise InvalidScheduleError("closes before it opens")
+    if isinstance(grace_days, bool) or not isinstance(grace_days, int):
+        raise InvalidScheduleError("grace days must be a whole number")
+    if not 0 <= grace_days <= MAX_GRACE_DAYS:
+        raise InvalidScheduleError(f"grace days must be 0 to {MAX_GRACE_DAYS}")

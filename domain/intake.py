@@ -1,0 +1,43 @@
+"""Checks on an opinion as it arrives, before it becomes a submission.
+
+Channel is data: the same checks apply to all three channels, and only the
+provenance (who keyed it, postmark, call start) differs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.errors import (
+    InvalidLanguageError,
+    InvalidProvenanceError,
+    InvalidRegionError,
+)
+from domain.values import REGIONS, Channel, Language, StaffId, validate_text
+
+
+def check_provenance(
+    channel: Channel,
+    keyed_by: StaffId | None,
+    postmarked_at: datetime | None,
+    call_started_at: datetime | None,
+) -> None:
+    """Online opinions are typed by their author; letters and calls by a clerk."""
+    if (channel is Channel.ONLINE) != (keyed_by is None):
+        raise InvalidProvenanceError("keyed_by is for mail and phone only")
+    if postmarked_at is not None and channel is not Channel.MAIL:
+        raise InvalidProvenanceError("a postmark is for mail only")
+    if call_started_at is not None and channel is not Channel.PHONE:
+        raise InvalidProvenanceError("a call start is for phone only")
+
+
+def check_fields(
+    text: str, language: str, region: str | None, source_reference: str | None
+) -> None:
+    validate_text(text)
+    if language not in {member.value for member in Language}:
+        raise InvalidLanguageError(language)
+    if region is not None and region not in REGIONS:
+        raise InvalidRegionError(region)
+    if source_reference is not None:
+        validate_text(source_reference, max_length=200)

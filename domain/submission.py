@@ -1,0 +1,339 @@
+"""A submission (an opinion) and its moderation, whatever channel it came by.
+
+Checks against the outside world (the consultation's window, who is acting) run
+once, in the public command; checks on the submission's own state run in the
+`@event` body, which is replayed every time the submission is loaded.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.consultation import Consultation
+from domain.errors import (
+    AlreadyAppealedError,
+    AlreadyDecidedError,
+    AppealNotAllowedError,
+    ConsultationClosedError,
+    InvalidRedactionError,
+    ModerationStartedError,
+    NoPendingAppealError,
+    NotAuthorError,
+    NotKeyingClerkError,
+    NotPendingError,
+    ReadBackNotConfirmedError,
+    SeparationOfDutiesError,
+    SubmissionWithdrawnError,
+)
+from domain.intake import check_fields, check_provenance
+from domain.receipt import normalize_receipt
+from domain.values import (
+    MAX_NOTE_LENGTH,
+    AppealStatus,
+    Channel,
+    Language,
+    ReasonCode,
+    Redaction,
+    StaffId,
+    Status,
+    validate_text,
+)
+
+SUBMISSION_NAMESPACE = UUID("6c72f7fb-b8f9-458a-b679-0c17949957df")
+"""Never change: submission ids already stored were derived from it."""
+
+REDACTION_MARK = "[… {reason}]"
+
+
+class Submission(Aggregate):
+    """One opinion given to one consultation, moderated against the charter."""
+
+    @staticmethod
+    def create_id(form_token: str) -> UUID:
+        """The same form saved twice gets the same id, so the store refuses the copy."""
+        return uuid5(SUBMISSION_NAMESPACE, form_token)
+
+    @classmethod
+    def receive(
+        cls,
+        *,
+        form_token: str,
+        consultation: Consultation,
+        channel: Channel,
+        participant_id: UUID,
+        text: str,
+        language: str,
+        region: str | None,
+        received_at: datetime,
+        postmarked_at: datetime | None = None,
+        call_started_at: datetime | None = None,
+        keyed_by: StaffId | None = None,
+        source_reference: str | None = None,
+        show_name: bool = False,
+        receipt_number: str,
+        read_back_confirmed: bool = False,
+    ) -> Submission:
+        """Receive an opinion if the consultation accepts it on this channel."""
+        channel = Channel(channel)
+        consultation.check_accepts(
+            channel,
+            received_at=received_at,
+            postmarked_at=postmarked_at,
+            call_started_at=call_started_at,
+        )
+        check_provenance(channel, keyed_by, postmarked_at, call_started_at)
+        if channel is Channel.PHONE and not read_back_confirmed:
+            raise ReadBackNotConfirmedError
+        check_fields(text, language, region, source_reference)
+        return cls(
+            id=cls.create_id(form_token),
+            consultation_id=consultation.id,
+            channel=channel.value,
+            participant_id=participant_id,
+            text=text,
+            language=language,
+            region=region,
+            received_at=received_at,
+            postmarked_at=postmarked_at,
+            call_started_at=call_started_at,
+            keyed_by=keyed_by,
+            source_reference=source_reference,
+            show_name=bool(show_name),
+            receipt_number=normalize_receipt(receipt_number),
+        )
+
+    @event("Received")
+    def __init__(
+        self,
+        id: UUID,
+        *,
+        consultation_id: UUID,
+        channel: str,
+        participant_id: UUID,
+        text: str,
+        language: str,
+        region: str | None,
+        received_at: datetime,
+        postmarked_at: datetime | None,
+        call_started_at: datetime | None,
+        keyed_by: StaffId | None,
+        source_reference: str | None,
+        show_name: bool,
+        receipt_number: str,
+    ) -> None:
+        self.consultation_id, self.participant_id = consultation_id, participant_id
+        self.channel = Channel(channel)
+        self.text = self.original_text = text
+        self.language, self.region = Language(language), region
+        self.received_at, self.postmarked_at = received_at, postmarked_at
+        self.call_started_at = call_started_at
+        self.keyed_by, self.source_reference = keyed_by, source_reference
+        self.show_name, self.receipt_number = show_name, receipt_number
+        self.status = Status.RECEIVED
+        self.appeal_status = AppealStatus.NONE
+        self.moderation_started = False
+        self.redactions: list[Redaction] = []
+        self.published_by: StaffId | None = None
+        self.proposed_by: StaffId | None = None
+        self.refused_by: StaffId | None = None
+        self.refusal_reason: ReasonCode | None = None
+        self.refusal_note = ""
+        self.appeal_text: str | None = None
+        self.appeal_decided_by: StaffId | None = None
+        self.withdrawn_at: datetime | None = None
+
+    # Clerk ----------------------------------------------------------------------
+
+    def correct_transcription(self, by: StaffId, at: datetime, text: str) -> None:
+        """The keying clerk fixes their own typing before any moderator acts."""
+        if self.keyed_by is None or by != self.keyed_by:
+            raise NotKeyingClerkError
+        validate_text(text)
+        self._correct_transcription(by, at, text, self.text)
+
+    @event("TranscriptionCorrected")
+    def _correct_transcription(
+        self, by: StaffId, at: datetime, text: str, previous_text: str
+    ) -> None:
+        self._require_not_withdrawn()
+        if self.moderation_started or self.status is not Status.RECEIVED:
+            raise ModerationStartedError
+        self.text = text
+
+    # Author ---------------------------------------------------------------------
+
+    def withdraw(self, by: UUID, at: datetime, closes_at: datetime) -> None:
+        """The author takes the opinion back, whatever its status, until closing."""
+        self._require_author(by)
+        if at >= closes_at:
+            raise ConsultationClosedError(closes_at)
+        self._withdraw(by, at)
+
+    @event("Withdrawn")
+    def _withdraw(self, by: UUID, at: datetime) -> None:
+        self._require_not_withdrawn()
+        self.status = Status.WITHDRAWN
+        self.withdrawn_at = at
+
+    def appeal(self, by: UUID, at: datetime, text: str) -> None:
+        """The author asks once for a refusal to be reviewed again."""
+        self._require_author(by)
+        validate_text(text)
+        self._appeal(by, at, text)
+
+    @event("Appealed")
+    def _appeal(self, by: UUID, at: datetime, text: str) -> None:
+        self._require_not_withdrawn()
+        if self.appeal_status is not AppealStatus.NONE:
+            raise AlreadyAppealedError
+        if self.status is not Status.REFUSED:
+            raise AppealNotAllowedError(self.status)
+        self.appeal_status = AppealStatus.PENDING
+        self.appeal_text = text
+
+    # Moderator ------------------------------------------------------------------
+
+    def publish(self, by: StaffId, at: datetime) -> None:
+        self.publish_with_redactions(by, at, [])
+
+    def publish_with_redactions(
+        self,
+        by: StaffId,
+        at: datetime,
+        redactions: list[tuple[int, int, ReasonCode]],
+    ) -> None:
+        """Publish, withholding passages; each one shows its charter reason."""
+        self._require_not_keyer(by)
+        try:
+            spans = [(int(s), int(e), ReasonCode(r).value) for s, e, r in redactions]
+        except (TypeError, ValueError) as error:
+            raise InvalidRedactionError(error) from None
+        self._publish(by, at, spans)
+
+    @event("Published")
+    def _publish(
+        self, by: StaffId, at: datetime, redactions: list[tuple[int, int, str]]
+    ) -> None:
+        self._require_pending()
+        spans = sorted(Redaction(s, e, ReasonCode(r)) for s, e, r in redactions)
+        _check_spans(spans, len(self.text))
+        self.status = Status.PUBLISHED
+        self.redactions, self.published_by = spans, by
+        self.moderation_started = True
+
+    def propose_refusal(
+        self, by: StaffId, at: datetime, reason: ReasonCode, note: str = ""
+    ) -> None:
+        """First half of a refusal: a second moderator must confirm it."""
+        self._require_not_keyer(by)
+        validate_text(note, max_length=MAX_NOTE_LENGTH, allow_empty=True)
+        self._propose_refusal(by, at, ReasonCode(reason).value, note)
+
+    @event("RefusalProposed")
+    def _propose_refusal(
+        self, by: StaffId, at: datetime, reason: str, note: str
+    ) -> None:
+        self._require_pending()
+        self.status = Status.REFUSAL_PROPOSED
+        self.proposed_by, self.refusal_reason = by, ReasonCode(reason)
+        self.refusal_note = note
+        self.moderation_started = True
+
+    def confirm_refusal(self, by: StaffId, at: datetime) -> None:
+        self._require_second_moderator(by)
+        self._confirm_refusal(by, at)
+
+    @event("Refused")
+    def _confirm_refusal(self, by: StaffId, at: datetime) -> None:
+        self._require_refusal_proposed()
+        self.status = Status.REFUSED
+        self.refused_by = by
+
+    def overturn_refusal(self, by: StaffId, at: datetime) -> None:
+        """A second moderator disagrees: the submission goes back to the queue."""
+        self._require_second_moderator(by)
+        self._overturn_refusal(by, at)
+
+    @event("RefusalOverturned")
+    def _overturn_refusal(self, by: StaffId, at: datetime) -> None:
+        self._require_refusal_proposed()
+        self.status = Status.RECEIVED
+        self.proposed_by, self.refusal_reason, self.refusal_note = None, None, ""
+
+    def decide_appeal(
+        self, by: StaffId, at: datetime, granted: bool, note: str = ""
+    ) -> None:
+        """Decided by a moderator who took no part in the refusal."""
+        if by in (self.keyed_by, self.proposed_by, self.refused_by):
+            raise SeparationOfDutiesError
+        validate_text(note, max_length=MAX_NOTE_LENGTH, allow_empty=True)
+        self._decide_appeal(by, at, bool(granted), note)
+
+    @event("AppealDecided")
+    def _decide_appeal(
+        self, by: StaffId, at: datetime, granted: bool, note: str
+    ) -> None:
+        self._require_not_withdrawn()
+        if self.appeal_status is not AppealStatus.PENDING:
+            raise NoPendingAppealError
+        self.appeal_decided_by = by
+        if granted:
+            self.appeal_status = AppealStatus.GRANTED
+            self.status, self.redactions = Status.PUBLISHED, []
+        else:
+            self.appeal_status = AppealStatus.DISMISSED
+
+    # Reading --------------------------------------------------------------------
+
+    def published_text(self) -> str | None:
+        """The text as the public sees it, or None while it is not published."""
+        if self.status is not Status.PUBLISHED:
+            return None
+        parts, cursor = [], 0
+        for start, end, reason in self.redactions:
+            parts += [self.text[cursor:start], REDACTION_MARK.format(reason=reason)]
+            cursor = end
+        return "".join([*parts, self.text[cursor:]])
+
+    # Guards ---------------------------------------------------------------------
+
+    def _require_author(self, by: UUID) -> None:
+        if by != self.participant_id:
+            raise NotAuthorError
+
+    def _require_not_keyer(self, by: StaffId) -> None:
+        if self.keyed_by is not None and by == self.keyed_by:
+            raise SeparationOfDutiesError
+
+    def _require_second_moderator(self, by: StaffId) -> None:
+        self._require_not_keyer(by)
+        if by == self.proposed_by:
+            raise SeparationOfDutiesError("a refusal needs a second moderator")
+
+    def _require_not_withdrawn(self) -> None:
+        if self.status is Status.WITHDRAWN:
+            raise SubmissionWithdrawnError
+
+    def _require_pending(self) -> None:
+        self._require_not_withdrawn()
+        if self.status is Status.REFUSAL_PROPOSED:
+            raise NotPendingError("a refusal is waiting for confirmation")
+        if self.status is not Status.RECEIVED:
+            raise AlreadyDecidedError(self.status)
+
+    def _require_refusal_proposed(self) -> None:
+        self._require_not_withdrawn()
+        if self.status is not Status.REFUSAL_PROPOSED:
+            raise NotPendingError("no refusal is waiting for confirmation")
+
+
+def _check_spans(spans: list[Redaction], length: int) -> None:
+    """Spans must lie inside the text and not overlap (they are sorted)."""
+    previous_end = 0
+    for start, end, _reason in spans:
+        if not previous_end <= start < end <= length:
+            raise InvalidRedactionError(f"[{start}, {end})")
+        previous_end = end
