@@ -34,7 +34,9 @@ def database_name(label: str) -> str:
     return "t_" + re.sub(r"[^a-z0-9]+", "_", label.lower())[-50:]
 
 
-async def _create(name: str, migrated: bool) -> str:
+async def create_database(label: str, *, migrated: bool = True) -> str:
+    """A new, empty (and by default migrated) database; returns its DSN."""
+    name = database_name(label)
     admin = await connect(server_dsn())
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -52,5 +54,5 @@ async def _create(name: str, migrated: bool) -> str:
 
 
 def fresh_database(label: str, *, migrated: bool = True) -> str:
-    """A new, empty (and by default migrated) database; returns its DSN."""
-    return asyncio.run(_create(database_name(label), migrated))
+    """`create_database` for synchronous fixtures."""
+    return asyncio.run(create_database(label, migrated=migrated))

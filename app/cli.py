@@ -1,0 +1,122 @@
+"""`tribune serve | migrate | projections | demo`: the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from app.db import connect
+from app.embedded import embedded_dsn, start_embedded
+from app.migrate import migrate
+from app.settings import Settings
+
+log = logging.getLogger("tribune")
+
+
+def database_url(settings: Settings) -> tuple[str, bool]:
+    """DATABASE_URL when set; otherwise the embedded server in var/ (True)."""
+    if settings.database_url:
+        return settings.database_url, False
+    server = start_embedded(settings.var_dir / "pgdata")
+    return embedded_dsn(server), True
+
+
+async def _migrate(dsn: str) -> list[str]:
+    conn = await connect(dsn)
+    try:
+        return await migrate(conn)
+    finally:
+        await conn.close()
+
+
+async def _is_empty(dsn: str) -> bool:
+    conn = await connect(dsn)
+    try:
+        return bool(await conn.fetchval("SELECT NOT EXISTS (SELECT 1 FROM stored_events)"))
+    finally:
+        await conn.close()
+
+
+def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
+    dsn, _embedded = database_url(settings)
+    applied = asyncio.run(_migrate(dsn))
+    print("applied: " + (", ".join(applied) or "nothing, already up to date"))
+    return 0
+
+
+def cmd_demo(settings: Settings, _: argparse.Namespace) -> int:
+    from app.demo import load_demo
+
+    dsn, _embedded = database_url(settings)
+    asyncio.run(_migrate(dsn))
+    print(asyncio.run(load_demo(dsn, settings)))
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.web import create_app
+
+    dsn, embedded = database_url(settings)
+    where = "embedded PostgreSQL in " + str(settings.var_dir / "pgdata") if embedded else "DATABASE_URL"
+    print(f"Tribune on http://{settings.host}:{settings.port} ({where})", flush=True)
+    asyncio.run(_migrate(dsn))
+    if args.demo or (embedded and asyncio.run(_is_empty(dsn))):
+        from app.demo import load_demo
+
+        print(asyncio.run(load_demo(dsn, settings)), flush=True)
+    uvicorn.run(create_app(dsn, settings), host=settings.host, port=settings.port)
+    return 0
+
+
+async def _status(dsn: str) -> list[tuple[str, int, int]]:
+    conn = await connect(dsn)
+    try:
+        head = await conn.fetchval("SELECT coalesce(max(notification_id), 0) FROM stored_events")
+        rows = await conn.fetch(
+            "SELECT application_name, notification_id FROM notification_tracking"
+            " WHERE application_name <> '__migration__' ORDER BY 1"
+        )
+    finally:
+        await conn.close()
+    return [(r[0], r[1], head - r[1]) for r in rows]
+
+
+def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
+    dsn, _embedded = database_url(settings)
+    rows = asyncio.run(_status(dsn))
+    print(f"{'projection':30} {'position':>10} {'lag':>10}")
+    for name, position, lag in rows:
+        print(f"{name:30} {position:>10} {lag:>10}")
+    if not rows:
+        print("(no projection has recorded a position yet)")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="tribune", description=__doc__)
+    sub = root.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="migrate, then serve the web application")
+    serve.add_argument("--demo", action="store_true", help="load the demo data first")
+    serve.set_defaults(run=cmd_serve)
+    sub.add_parser("migrate", help="apply the migrations").set_defaults(run=cmd_migrate)
+    sub.add_parser("demo", help="load the demo data").set_defaults(run=cmd_demo)
+    projections = sub.add_parser("projections", help="read models")
+    projections.add_argument("action", choices=["status"])
+    projections.set_defaults(run=cmd_projections)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = parser().parse_args(argv)
+    result: int = args.run(Settings.from_env(), args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""Every setting Tribune reads from the environment, read in this one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    var_dir: Path
+    host: str
+    port: int
+    cipher_key: str | None
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        return cls(
+            database_url=env.get("DATABASE_URL") or None,
+            var_dir=Path(env.get("TRIBUNE_VAR_DIR", ROOT / "var")),
+            host=env.get("TRIBUNE_HOST", "127.0.0.1"),
+            port=int(env.get("PORT", "8000")),
+            cipher_key=env.get("TRIBUNE_CIPHER_KEY") or None,
+        )

@@ -1,0 +1,65 @@
+"""The Starlette application: shared resources in the lifespan, routes by audience."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from app.db import create_pool
+from app.headers import SecurityHeaders
+from app.i18n import pick_language, translations
+from app.mapping import build_mapper
+from app.repository import Repository
+from app.settings import ROOT, Settings
+from app.store import EventStore
+
+templates = Jinja2Templates(directory=ROOT / "templates", extensions=["jinja2.ext.i18n"])
+
+
+def render(request: Request, name: str, context: dict[str, object] | None = None) -> Response:
+    language = pick_language(
+        request.query_params.get("lang"), request.headers.get("accept-language", "")
+    )
+    templates.env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    return templates.TemplateResponse(
+        request, name, {"lang": language, **(context or {})}
+    )
+
+
+async def home(request: Request) -> Response:
+    return render(request, "public/home.html")
+
+
+async def health(request: Request) -> Response:
+    await request.state.store.max_notification_id()
+    return Response("ok", media_type="text/plain")
+
+
+def create_app(database_url: str, settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
+        pool = await create_pool(database_url)
+        store = EventStore(pool)
+        repository = Repository(store, build_mapper(settings.cipher_key))
+        try:
+            yield {"pool": pool, "store": store, "repository": repository}
+        finally:
+            await pool.close()
+
+    routes = [
+        Route("/", home, name="home"),
+        Route("/health", health, name="health"),
+        Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
+    ]
+    middleware = [Middleware(SecurityHeaders)]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
