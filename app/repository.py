@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TypeVar, cast
 from uuid import UUID
 
-import asyncpg
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, CanMutateProtocol
 from eventsourcing.persistence import Mapper
 
+from app.db import Conn
 from app.store import EventStore
 
 A = TypeVar("A", bound=Aggregate)
@@ -29,16 +29,15 @@ class Repository:
         """Replay the aggregate's events; its class is checked, not trusted."""
         aggregate: Aggregate | None = None
         for stored in await self.store.select_events(aggregate_id):
-            aggregate = self.mapper.to_domain_event(stored).mutate(aggregate)
+            event = cast(CanMutateProtocol[Aggregate], self.mapper.to_domain_event(stored))
+            aggregate = event.mutate(aggregate)
         if aggregate is None:
             raise AggregateNotFoundError(aggregate_id)
         if not isinstance(aggregate, cls):
             raise TypeError(f"{aggregate_id} is a {type(aggregate).__name__}")
         return aggregate
 
-    async def save(
-        self, *aggregates: Aggregate, conn: asyncpg.Connection | None = None
-    ) -> int | None:
+    async def save(self, *aggregates: Aggregate, conn: Conn | None = None) -> int | None:
         """All new events of all aggregates in one transaction; the last notification id."""
         stored = [
             self.mapper.to_stored_event(event)

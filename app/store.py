@@ -24,6 +24,7 @@ from eventsourcing.persistence import (
     Tracking,
 )
 
+from app.db import Conn
 from app.subscription import Subscription, wait_for_tracking
 
 CHANNEL = "stored_events"
@@ -31,9 +32,7 @@ CHANNEL = "stored_events"
 _INSERT_EVENTS = "SELECT * FROM tribune_insert_events($1::uuid[], $2, $3, $4)"
 _INSERT_TRACKING = "SELECT tribune_insert_tracking($1, $2)"
 _MAX_NOTIFICATION_ID = "SELECT max(notification_id) FROM stored_events"
-_MAX_TRACKING_ID = (
-    "SELECT notification_id FROM notification_tracking WHERE application_name = $1"
-)
+_MAX_TRACKING_ID = "SELECT notification_id FROM notification_tracking WHERE application_name = $1"
 
 
 @contextmanager
@@ -125,7 +124,7 @@ class EventStore:
         self.pool = pool
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
+    async def transaction(self) -> AsyncIterator[Conn]:
         """A connection in a transaction, for a caller's own statements beside ours."""
         with translated_errors():
             async with self.pool.acquire() as conn, conn.transaction():
@@ -136,7 +135,7 @@ class EventStore:
         stored_events: Sequence[StoredEvent],
         *,
         tracking: Tracking | None = None,
-        conn: asyncpg.Connection | None = None,
+        conn: Conn | None = None,
     ) -> Sequence[int]:
         """Append atomically; with `conn`, inside the caller's transaction."""
         if conn is not None:
@@ -150,7 +149,7 @@ class EventStore:
 
     async def _insert(
         self,
-        conn: asyncpg.Connection,
+        conn: Conn,
         stored_events: Sequence[StoredEvent],
         tracking: Tracking | None,
     ) -> list[int]:
@@ -196,9 +195,7 @@ class EventStore:
             value: int | None = await self.pool.fetchval(_MAX_NOTIFICATION_ID)
         return value
 
-    async def insert_tracking(
-        self, tracking: Tracking, *, conn: asyncpg.Connection | None = None
-    ) -> None:
+    async def insert_tracking(self, tracking: Tracking, *, conn: Conn | None = None) -> None:
         """Advance a position; refusing one at or below the recorded position."""
         runner = conn if conn is not None else self.pool
         with translated_errors():
@@ -213,14 +210,10 @@ class EventStore:
 
     async def max_tracking_id(self, application_name: str) -> int | None:
         with translated_errors():
-            value: int | None = await self.pool.fetchval(
-                _MAX_TRACKING_ID, application_name
-            )
+            value: int | None = await self.pool.fetchval(_MAX_TRACKING_ID, application_name)
         return value
 
-    async def has_tracking_id(
-        self, application_name: str, notification_id: int | None
-    ) -> bool:
+    async def has_tracking_id(self, application_name: str, notification_id: int | None) -> bool:
         if notification_id is None:
             return True
         position = await self.max_tracking_id(application_name)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol, Self
 
-import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 from eventsourcing.persistence import Notification, WaitInterruptedError
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class Subscription:
         self._buffer: deque[Notification] = deque()
         self._woken = asyncio.Event()
         self._stopped = False
-        self._conn: asyncpg.Connection | None = None
+        self._conn: PoolConnectionProxy | None = None
 
     async def __aenter__(self) -> Self:
         self._conn = await self._store.pool.acquire()
@@ -106,7 +107,5 @@ class Subscription:
         if batch:
             self._buffer.extend(batch)
             return
-        try:
+        with contextlib.suppress(TimeoutError):  # the slow polling fallback
             await asyncio.wait_for(self._woken.wait(), self._poll_interval)
-        except TimeoutError:
-            pass

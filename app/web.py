@@ -11,27 +11,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.templating import Jinja2Templates
 
 from app.db import create_pool
 from app.headers import SecurityHeaders
-from app.i18n import pick_language, translations
 from app.mapping import build_mapper
 from app.repository import Repository
 from app.settings import ROOT, Settings
 from app.store import EventStore
-
-templates = Jinja2Templates(directory=ROOT / "templates", extensions=["jinja2.ext.i18n"])
-
-
-def render(request: Request, name: str, context: dict[str, object] | None = None) -> Response:
-    language = pick_language(
-        request.query_params.get("lang"), request.headers.get("accept-language", "")
-    )
-    templates.env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
-    return templates.TemplateResponse(
-        request, name, {"lang": language, **(context or {})}
-    )
+from app.templating import render
 
 
 async def home(request: Request) -> Response:

@@ -44,6 +44,7 @@ from domain.receipt import (
     normalize_receipt,
     receipt_number,
 )
+from domain.receipt_claim import ReceiptClaim
 from domain.submission import Submission
 from domain.values import (
     REGIONS,
@@ -102,6 +103,7 @@ __all__ = [
     "Phase",
     "ReadBackNotConfirmedError",
     "ReasonCode",
+    "ReceiptClaim",
     "Redaction",
     "ReportAlreadyPublishedError",
     "SeparationOfDutiesError",

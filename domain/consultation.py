@@ -157,9 +157,7 @@ class Consultation(Aggregate):
         self.status = ConsultationStatus.SCHEDULED
         self.opens_at = at
 
-    def extend_deadline(
-        self, by: StaffId, at: datetime, new_closes_at: datetime
-    ) -> None:
+    def extend_deadline(self, by: StaffId, at: datetime, new_closes_at: datetime) -> None:
         """Push the closing time later; a closed consultation is never reopened."""
         require_aware(at, new_closes_at)
         if at >= self.closes_at:
@@ -167,9 +165,7 @@ class Consultation(Aggregate):
         self._extend_deadline(by, at, new_closes_at)
 
     @event("DeadlineExtended")
-    def _extend_deadline(
-        self, by: StaffId, at: datetime, new_closes_at: datetime
-    ) -> None:
+    def _extend_deadline(self, by: StaffId, at: datetime, new_closes_at: datetime) -> None:
         self._require(ConsultationStatus.SCHEDULED)
         if new_closes_at <= self.closes_at:
             raise InvalidScheduleError("an extension must close later")
@@ -205,9 +201,7 @@ class Consultation(Aggregate):
         self.status = ConsultationStatus.CANCELLED
         self.cancelled_reason = reason
 
-    def publish_report(
-        self, by: StaffId, at: datetime, summary: Bilingual, document: str
-    ) -> None:
+    def publish_report(self, by: StaffId, at: datetime, summary: Bilingual, document: str) -> None:
         """Publish the report once every channel is final (mail grace included)."""
         require_aware(at)
         check_bilingual("summary", summary)
@@ -217,9 +211,7 @@ class Consultation(Aggregate):
         self._publish_report(by, at, summary, document)
 
     @event("ReportPublished")
-    def _publish_report(
-        self, by: StaffId, at: datetime, summary: Bilingual, document: str
-    ) -> None:
+    def _publish_report(self, by: StaffId, at: datetime, summary: Bilingual, document: str) -> None:
         self._require(ConsultationStatus.SCHEDULED)
         if self.report_published_at is not None:
             raise ReportAlreadyPublishedError(self.report_published_at)
@@ -296,9 +288,7 @@ class Consultation(Aggregate):
         if moment >= self.closes_at:
             raise ConsultationClosedError(self.closes_at)
 
-    def _check_mail(
-        self, received_at: datetime, postmarked_at: datetime | None
-    ) -> None:
+    def _check_mail(self, received_at: datetime, postmarked_at: datetime | None) -> None:
         if postmarked_at is None:
             raise MissingPostmarkError
         if postmarked_at > received_at:

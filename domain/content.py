@@ -39,9 +39,7 @@ def check_content(content: dict[str, Any]) -> None:
         check_bilingual("question", question)
     validate_text(content["postal_address"], max_length=MAX_NOTE_LENGTH)
     validate_text(content["phone"], max_length=100)
-    check_schedule(
-        content["opens_at"], content["closes_at"], content["mail_grace_days"]
-    )
+    check_schedule(content["opens_at"], content["closes_at"], content["mail_grace_days"])
 
 
 def check_bilingual(name: str, value: Any) -> None:

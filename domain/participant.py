@@ -40,9 +40,7 @@ class Participant(Aggregate):
         """Online: id is create_id(identity_hash). Mail and phone: a fresh id."""
         if region is not None and region not in REGIONS:
             raise InvalidRegionError(region)
-        return cls(
-            id=id, at=at, identity_hash=identity_hash, region=region, sealed=sealed
-        )
+        return cls(id=id, at=at, identity_hash=identity_hash, region=region, sealed=sealed)
 
     @event("Registered")
     def __init__(

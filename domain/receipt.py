@@ -57,8 +57,7 @@ def receipt_number(seed: bytes | UUID, attempt: int = 0) -> str:
     ).digest()
     bits = int.from_bytes(digest, "big")
     data = "".join(
-        ALPHABET[(bits >> (5 * (DATA_LENGTH - 1 - i))) & 0b11111]
-        for i in range(DATA_LENGTH)
+        ALPHABET[(bits >> (5 * (DATA_LENGTH - 1 - i))) & 0b11111] for i in range(DATA_LENGTH)
     )
     return data + check_character(data)
 

@@ -214,9 +214,7 @@ class Submission(Aggregate):
         self._publish(by, at, spans)
 
     @event("Published")
-    def _publish(
-        self, by: StaffId, at: datetime, redactions: list[tuple[int, int, str]]
-    ) -> None:
+    def _publish(self, by: StaffId, at: datetime, redactions: list[tuple[int, int, str]]) -> None:
         self._require_pending()
         spans = sorted(Redaction(s, e, ReasonCode(r)) for s, e, r in redactions)
         _check_spans(spans, len(self.text))
@@ -233,9 +231,7 @@ class Submission(Aggregate):
         self._propose_refusal(by, at, ReasonCode(reason).value, note)
 
     @event("RefusalProposed")
-    def _propose_refusal(
-        self, by: StaffId, at: datetime, reason: str, note: str
-    ) -> None:
+    def _propose_refusal(self, by: StaffId, at: datetime, reason: str, note: str) -> None:
         self._require_pending()
         self.status = Status.REFUSAL_PROPOSED
         self.proposed_by, self.refusal_reason = by, ReasonCode(reason)
@@ -263,9 +259,7 @@ class Submission(Aggregate):
         self.status = Status.RECEIVED
         self.proposed_by, self.refusal_reason, self.refusal_note = None, None, ""
 
-    def decide_appeal(
-        self, by: StaffId, at: datetime, granted: bool, note: str = ""
-    ) -> None:
+    def decide_appeal(self, by: StaffId, at: datetime, granted: bool, note: str = "") -> None:
         """Decided by a moderator who took no part in the refusal."""
         if by in (self.keyed_by, self.proposed_by, self.refused_by):
             raise SeparationOfDutiesError
@@ -273,9 +267,7 @@ class Submission(Aggregate):
         self._decide_appeal(by, at, bool(granted), note)
 
     @event("AppealDecided")
-    def _decide_appeal(
-        self, by: StaffId, at: datetime, granted: bool, note: str
-    ) -> None:
+    def _decide_appeal(self, by: StaffId, at: datetime, granted: bool, note: str) -> None:
         self._require_not_withdrawn()
         if self.appeal_status is not AppealStatus.PENDING:
             raise NoPendingAppealError

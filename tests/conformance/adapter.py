@@ -61,8 +61,13 @@ class SyncStore(ProcessRecorder):
         return self.runner.run(self.store.select_events(originator_id, **kwargs))
 
     def select_notifications(
-        self, start: int | None, limit: int, stop: int | None = None,
-        topics: Sequence[str] = (), *, inclusive_of_start: bool = True,
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
     ) -> Sequence[Notification]:
         return self.runner.run(
             self.store.select_notifications(
@@ -83,12 +88,13 @@ class SyncStore(ProcessRecorder):
         return self.runner.run(self.store.has_tracking_id(application_name, notification_id))
 
     def wait(
-        self, application_name: str, notification_id: int | None,
-        timeout: float = 1.0, interrupt: Event | None = None,
+        self,
+        application_name: str,
+        notification_id: int | None,
+        timeout: float = 1.0,
+        interrupt: Event | None = None,
     ) -> None:
-        self.runner.run(
-            self.store.wait(application_name, notification_id, timeout, interrupt)
-        )
+        self.runner.run(self.store.wait(application_name, notification_id, timeout, interrupt))
 
     def subscribe(
         self, gt: int | None = None, topics: Sequence[str] = ()
@@ -98,8 +104,11 @@ class SyncStore(ProcessRecorder):
 
 class SyncSubscription(Subscription[ApplicationRecorder]):
     def __init__(
-        self, recorder: SyncStore, inner: AsyncSubscription,
-        gt: int | None, topics: Sequence[str],
+        self,
+        recorder: SyncStore,
+        inner: AsyncSubscription,
+        gt: int | None,
+        topics: Sequence[str],
     ) -> None:
         super().__init__(recorder, gt, topics)
         self._runner = recorder.runner

@@ -42,7 +42,10 @@ async def test_the_library_reads_what_we_write(
     theirs = PostgresApplicationRecorder(datastore)
     originator = uuid4()
     ids = await store.insert_events([stored(originator, 1), stored(originator, 2)])
-    assert theirs.select_events(originator) == [stored(originator, 1), stored(originator, 2)]
+    assert theirs.select_events(originator) == [
+        stored(originator, 1),
+        stored(originator, 2),
+    ]
     notes = theirs.select_notifications(ids[0], 10)
     assert [n.id for n in notes] == ids
     assert theirs.max_notification_id() == ids[-1]
@@ -55,7 +58,10 @@ async def test_we_read_what_the_library_writes(
     originator = uuid4()
     ids = theirs.insert_events([stored(originator, 1), stored(originator, 2)])
     assert ids is not None
-    assert await store.select_events(originator) == [stored(originator, 1), stored(originator, 2)]
+    assert await store.select_events(originator) == [
+        stored(originator, 1),
+        stored(originator, 2),
+    ]
     notes = await store.select_notifications(ids[0], 10)
     assert [(n.id, n.originator_id) for n in notes] == [(i, originator) for i in ids]
 

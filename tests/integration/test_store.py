@@ -27,7 +27,9 @@ async def test_a_duplicate_version_is_refused_and_nothing_of_its_transaction_is_
     assert len(await store.select_events(first)) == 1
 
 
-async def test_one_insert_gets_consecutive_notification_ids_after_the_last(store: EventStore) -> None:
+async def test_one_insert_gets_consecutive_notification_ids_after_the_last(
+    store: EventStore,
+) -> None:
     before = await store.max_notification_id() or 0
     ids = await store.insert_events([event(uuid4(), 1) for _ in range(5)])
     # A rolled-back insert may leave a gap before them, never inside one insert.
@@ -48,16 +50,20 @@ async def test_an_insert_notifies_listeners(store: EventStore, pool: asyncpg.Poo
         await listener.remove_listener(CHANNEL, wake)
 
 
-async def test_tracking_commits_with_the_callers_own_statements(store: EventStore) -> None:
+async def test_tracking_commits_with_the_callers_own_statements(
+    store: EventStore,
+) -> None:
     async with store.transaction() as conn:
         await conn.execute("CREATE TABLE IF NOT EXISTS read_rows (n int)")
-    async with store.transaction() as conn:
-        await conn.execute("INSERT INTO read_rows VALUES (1)")
-        await store.insert_tracking(Tracking("reader", 10), conn=conn)
-    with pytest.raises(IntegrityError):
+
+    async def write_row_and_track(row: int, position: int) -> None:
         async with store.transaction() as conn:
-            await conn.execute("INSERT INTO read_rows VALUES (2)")
-            await store.insert_tracking(Tracking("reader", 10), conn=conn)
+            await conn.execute("INSERT INTO read_rows VALUES ($1)", row)
+            await store.insert_tracking(Tracking("reader", position), conn=conn)
+
+    await write_row_and_track(1, 10)
+    with pytest.raises(IntegrityError):
+        await write_row_and_track(2, 10)
     rows = await store.pool.fetch("SELECT n FROM read_rows")
     assert [r["n"] for r in rows] == [1]
     assert await store.max_tracking_id("reader") == 10
@@ -73,7 +79,9 @@ async def test_events_and_tracking_in_one_transaction_roll_back_together(
     assert await store.select_events(originator) == []
 
 
-async def test_select_notifications_filters_by_topic_and_stop(store: EventStore) -> None:
+async def test_select_notifications_filters_by_topic_and_stop(
+    store: EventStore,
+) -> None:
     start = (await store.max_notification_id() or 0) + 1
     a, b = uuid4(), uuid4()
     await store.insert_events([event(a, 1, "alpha"), event(b, 1, "beta"), event(a, 2, "alpha")])
@@ -83,7 +91,9 @@ async def test_select_notifications_filters_by_topic_and_stop(store: EventStore)
     assert [n.id for n in first_two] == [start, start + 1]
 
 
-async def test_subscription_yields_new_events_as_they_are_recorded(store: EventStore) -> None:
+async def test_subscription_yields_new_events_as_they_are_recorded(
+    store: EventStore,
+) -> None:
     head = await store.max_notification_id()
     originator = uuid4()
     async with store.subscribe(gt=head) as subscription:

@@ -55,9 +55,7 @@ def content(**overrides: Any) -> dict[str, Any]:
 
 
 def drafted(**overrides: Any) -> Consultation:
-    return Consultation.draft(
-        CONSULTATION_ID, by=ORGANIZER, at=DRAFTED_AT, **content(**overrides)
-    )
+    return Consultation.draft(CONSULTATION_ID, by=ORGANIZER, at=DRAFTED_AT, **content(**overrides))
 
 
 def scheduled(**overrides: Any) -> Consultation:

@@ -185,9 +185,7 @@ def test_cancel_after_closing_is_refused() -> None:
 def test_report_waits_until_the_mail_grace_period_is_over() -> None:
     consultation = scheduled()
     with pytest.raises(ConsultationNotFinishedError):
-        consultation.publish_report(
-            ORGANIZER, MAIL_DEADLINE - SECOND, bilingual(), "r.pdf"
-        )
+        consultation.publish_report(ORGANIZER, MAIL_DEADLINE - SECOND, bilingual(), "r.pdf")
     consultation.publish_report(ORGANIZER, MAIL_DEADLINE, bilingual(), "r.pdf")
     assert consultation.report_published_at == MAIL_DEADLINE
 
@@ -253,9 +251,7 @@ def test_mail_postmarked_before_closing_is_accepted_within_grace_period() -> Non
 
 def test_mail_received_at_the_end_of_the_grace_period_is_refused() -> None:
     with pytest.raises(GracePeriodOverError):
-        scheduled().check_accepts(
-            Channel.MAIL, received_at=MAIL_DEADLINE, postmarked_at=DURING
-        )
+        scheduled().check_accepts(Channel.MAIL, received_at=MAIL_DEADLINE, postmarked_at=DURING)
 
 
 def test_mail_grace_period_counts_whole_24_hour_days_in_any_time_zone() -> None:
@@ -273,9 +269,7 @@ def test_mail_postmarked_at_closing_is_refused() -> None:
 
 def test_mail_postmarked_before_opening_is_refused() -> None:
     with pytest.raises(ConsultationNotOpenError):
-        scheduled().check_accepts(
-            Channel.MAIL, received_at=DURING, postmarked_at=OPENS_AT - SECOND
-        )
+        scheduled().check_accepts(Channel.MAIL, received_at=DURING, postmarked_at=OPENS_AT - SECOND)
 
 
 def test_mail_without_postmark_is_refused() -> None:
@@ -285,9 +279,7 @@ def test_mail_without_postmark_is_refused() -> None:
 
 def test_mail_postmarked_after_it_was_received_is_refused() -> None:
     with pytest.raises(InconsistentDatesError):
-        scheduled().check_accepts(
-            Channel.MAIL, received_at=DURING, postmarked_at=DURING + SECOND
-        )
+        scheduled().check_accepts(Channel.MAIL, received_at=DURING, postmarked_at=DURING + SECOND)
 
 
 def test_phone_call_begun_before_closing_counts_even_if_keyed_after() -> None:
@@ -342,9 +334,7 @@ def test_accepts_answers_with_a_boolean() -> None:
 
 def test_replaying_the_events_rebuilds_an_equal_consultation() -> None:
     consultation = drafted()
-    consultation.edit(
-        ORGANIZER, DRAFTED_AT, questions=[bilingual("Q1"), bilingual("Q2")]
-    )
+    consultation.edit(ORGANIZER, DRAFTED_AT, questions=[bilingual("Q1"), bilingual("Q2")])
     consultation.schedule(ORGANIZER, DRAFTED_AT)
     consultation.open(ORGANIZER, OPENS_AT - timedelta(hours=1))
     consultation.extend_deadline(ORGANIZER, DURING, CLOSES_AT + timedelta(days=1))

@@ -40,9 +40,7 @@ def violations(source: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize(
-    "path", sorted(DOMAIN.glob("*.py")), ids=lambda path: path.name
-)
+@pytest.mark.parametrize("path", sorted(DOMAIN.glob("*.py")), ids=lambda path: path.name)
 def test_domain_module_is_pure(path: Path) -> None:
     assert violations(path.read_text(encoding="utf-8")) == []
 

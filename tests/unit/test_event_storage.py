@@ -70,9 +70,7 @@ def test_submission_events_survive_json_storage() -> None:
 
 def test_published_redactions_survive_json_storage() -> None:
     letter = keyed_letter(text="Appelez Jean au 418-555-0199.")
-    letter.publish_with_redactions(
-        MODERATOR, LATER, [(16, 28, ReasonCode.PERSONAL_INFORMATION)]
-    )
+    letter.publish_with_redactions(MODERATOR, LATER, [(16, 28, ReasonCode.PERSONAL_INFORMATION)])
     copy = through_storage(letter)
     assert copy == letter
     assert copy.published_text() == "Appelez Jean au [… R3]."

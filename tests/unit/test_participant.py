@@ -46,9 +46,7 @@ def test_letter_writer_is_registered_with_a_given_id_and_no_identity() -> None:
 
 def test_register_with_an_unknown_region_is_refused() -> None:
     with pytest.raises(InvalidRegionError):
-        Participant.register(
-            KEYED_ID, at=DURING, identity_hash=None, region="99", sealed="c"
-        )
+        Participant.register(KEYED_ID, at=DURING, identity_hash=None, region="99", sealed="c")
 
 
 def test_change_contact_replaces_the_sealed_fields() -> None:

@@ -49,9 +49,7 @@ def test_any_single_wrong_character_is_detected(
 
 
 @given(numbers, st.integers(0, LENGTH - 2))
-def test_any_swap_of_two_different_neighbours_is_detected(
-    number: str, position: int
-) -> None:
+def test_any_swap_of_two_different_neighbours_is_detected(number: str, position: int) -> None:
     left, right = number[position], number[position + 1]
     if left == right:
         return

@@ -115,9 +115,7 @@ def test_online_submission_cannot_carry_a_postmark() -> None:
         received(postmarked_at=DURING)
 
 
-@pytest.mark.parametrize(
-    "text", ["", "   \n", "x" * 20_001, "nul\x00", "bell\x07", "lone \ud800"]
-)
+@pytest.mark.parametrize("text", ["", "   \n", "x" * 20_001, "nul\x00", "bell\x07", "lone \ud800"])
 def test_text_empty_too_long_or_with_control_characters_is_refused(text: str) -> None:
     with pytest.raises(InvalidTextError):
         received(text=text)
