@@ -1,0 +1,81 @@
+"""The web application through httpx, against real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from app.web import create_app
+
+
+@pytest.fixture
+async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with LifespanManager(create_app(database_url)) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://tribune.test") as c:
+            yield c
+
+
+async def test_the_home_page_is_french_first(client: httpx.AsyncClient) -> None:
+    page = await client.get("/")
+    assert page.status_code == 200
+    assert '<html lang="fr">' in page.text
+    assert "<h1>Consultations publiques</h1>" in page.text
+    assert 'href="#contenu"' in page.text
+
+
+async def test_the_language_switch_gives_english(client: httpx.AsyncClient) -> None:
+    page = await client.get("/", params={"lang": "en"})
+    assert '<html lang="en">' in page.text
+    assert "<h1>Public consultations</h1>" in page.text
+
+
+async def test_every_response_carries_a_strict_content_security_policy(
+    client: httpx.AsyncClient,
+) -> None:
+    headers = (await client.get("/")).headers
+    assert "default-src 'self'" in headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_tribune_serve_migrates_and_serves_the_home_page(database_url: str) -> None:
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port)}
+    with subprocess.Popen(
+        [sys.executable, "-m", "app", "serve"], env=env, stdout=subprocess.PIPE, text=True
+    ) as server:
+        try:
+            assert server.stdout is not None
+            assert f"http://127.0.0.1:{port}" in server.stdout.readline()
+            page = wait_for(f"http://127.0.0.1:{port}/")
+        finally:
+            server.terminate()
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+
+
+def wait_for(url: str, seconds: float = 20) -> httpx.Response:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return httpx.get(url)
+        except httpx.ConnectError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
