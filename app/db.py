@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from uuid import UUID
 
@@ -38,6 +39,18 @@ async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 20) -> asy
     )
     assert pool is not None
     return pool
+
+
+async def connect_patiently(dsn: str, seconds: float = 15) -> asyncpg.Connection:
+    """A server just started (or left running after a hard kill) may not answer yet."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        try:
+            return await connect(dsn)
+        except (OSError, asyncpg.CannotConnectNowError):
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.2)
 
 
 async def connect(dsn: str) -> asyncpg.Connection:

@@ -1,19 +1,21 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
 
 from app.db import create_pool
 from app.store import EventStore
-from tests.pg import fresh_database
+from tests.pg import drop_database, fresh_database
 
 
 @pytest.fixture(scope="module")
-def database_url(request: pytest.FixtureRequest) -> str:
-    """Each test module gets a fresh, migrated database."""
-    return fresh_database(request.module.__name__)
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Each test module gets a fresh, migrated database, dropped afterwards."""
+    yield fresh_database(request.module.__name__)
+    asyncio.run(drop_database(request.module.__name__))
 
 
 @pytest.fixture

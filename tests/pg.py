@@ -31,7 +31,16 @@ def with_database(dsn: str, name: str) -> str:
 
 
 def database_name(label: str) -> str:
-    return "t_" + re.sub(r"[^a-z0-9]+", "_", label.lower())[-50:]
+    """Unique to this run, so two runs can share one server."""
+    return f"t{os.getpid()}_" + re.sub(r"[^a-z0-9]+", "_", label.lower())[-45:]
+
+
+async def drop_database(label: str) -> None:
+    admin = await connect(server_dsn())
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{database_name(label)}" WITH (FORCE)')
+    finally:
+        await admin.close()
 
 
 async def create_database(label: str, *, migrated: bool = True) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from app.db import connect
 from app.migrate import load_migrations, migrate
-from tests.pg import create_database
+from tests.pg import create_database, drop_database
 
 
 async def test_migrating_twice_applies_nothing_the_second_time() -> None:
@@ -20,6 +20,7 @@ async def test_migrating_twice_applies_nothing_the_second_time() -> None:
         recorded = await conn.fetch("SELECT version, name FROM schema_migrations ORDER BY 1")
     finally:
         await conn.close()
+        await drop_database("migrations-twice")
     assert first == [m.name for m in load_migrations()]
     assert second == []
     assert [r["name"] for r in recorded] == first
@@ -36,6 +37,7 @@ async def test_a_failing_migration_leaves_no_trace(tmp_path: Path) -> None:
         half = await conn.fetchval("SELECT to_regclass('half')")
     finally:
         await conn.close()
+        await drop_database("migrations-bad")
     assert [r["version"] for r in versions] == [1]
     assert half is None
 
