@@ -46,7 +46,7 @@ STATE_BYTES = 1024
 TOPIC = "bench.append:Happened"
 WARMUP_EVENTS = 50
 # Events per case; each case's size is chosen for a few seconds per side.
-DEFAULT_EVENTS = {"sequential": 3_000, "concurrent25": 10_000, "batch100": 50_000}
+DEFAULT_EVENTS = {"sequential": 5_000, "concurrent25": 15_000, "batch100": 60_000}
 QUICK_EVENTS = {"sequential": 200, "concurrent25": 500, "batch100": 2_000}
 CASES = tuple(DEFAULT_EVENTS)
 
@@ -126,6 +126,14 @@ async def count_events(dsn: str) -> int:
     finally:
         await conn.close()
     return count
+
+
+async def drop_database(server_dsn: str, name: str) -> None:
+    admin = await connect(server_dsn)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
 
 
 def split(batches: Batches, writers: int) -> list[Batches]:
@@ -211,12 +219,16 @@ def run_theirs(dsn: str, case: Case, warmup: Batches) -> float:
 
 def measure(server_dsn: str, case: Case, side: str, run: Runner) -> int:
     """Events per second for one side, on a fresh database; checks every event landed."""
-    dsn = asyncio.run(fresh_database(server_dsn, f"bench_append_{side}"))
+    name = f"bench_append_{side}"
+    dsn = asyncio.run(fresh_database(server_dsn, name))
     batch_size = len(case.batches[0])
     warmup = make_batches(max(WARMUP_EVENTS, case.writers * batch_size), batch_size)
-    seconds = run(dsn, case, warmup)
+    try:
+        seconds = run(dsn, case, warmup)
+        found = asyncio.run(count_events(dsn))
+    finally:
+        asyncio.run(drop_database(server_dsn, name))
     expected = case.events + sum(len(b) for b in warmup)
-    found = asyncio.run(count_events(dsn))
     if found != expected:
         raise RuntimeError(f"{side} {case.name}: {found} events stored, {expected} expected")
     return round(case.events / seconds)
@@ -234,10 +246,17 @@ def run_cases(server_dsn: str, sizes: dict[str, int], names: Sequence[str]) -> N
         print(f"append {name} ours={ours} theirs={theirs} ratio={ours / theirs:.2f}", flush=True)
 
 
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a positive number: {text}")
+    return value
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--dsn", help="a PostgreSQL server (default: embedded, var/bench-pgdata)")
-    parser.add_argument("--events", type=int, help="events per case (default: per case)")
+    parser.add_argument("--events", type=positive, help="events per case (default: per case)")
     parser.add_argument("--quick", action="store_true", help="small sizes, a few seconds")
     parser.add_argument("--case", action="append", choices=CASES, help="only these cases")
     return parser.parse_args(argv)
@@ -248,14 +267,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     sizes = dict(QUICK_EVENTS if args.quick else DEFAULT_EVENTS)
     if args.events is not None:
         sizes = dict.fromkeys(sizes, args.events)
-    server_dsn: str = args.dsn
-    server = None
+    server_dsn: str | None = args.dsn
     if not server_dsn:
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")  # platformdirs' notice
-        server = start_embedded(PGDATA)
-        server_dsn = embedded_dsn(server)
+        # Stopped when this process exits (the library registers that at start).
+        server_dsn = embedded_dsn(start_embedded(PGDATA))
     run_cases(server_dsn, sizes, args.case or CASES)
-    del server  # stops the embedded server at exit
 
 
 if __name__ == "__main__":
