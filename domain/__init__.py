@@ -45,7 +45,7 @@ from domain.receipt import (
     receipt_number,
 )
 from domain.receipt_claim import ReceiptClaim
-from domain.submission import Submission
+from domain.submission import Submission, redact
 from domain.values import (
     REGIONS,
     AppealStatus,
@@ -115,5 +115,6 @@ __all__ = [
     "is_valid_receipt",
     "normalize_receipt",
     "receipt_number",
+    "redact",
     "validate_text",
 ]

@@ -7,7 +7,9 @@ once, in the public command; checks on the submission's own state run in the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -284,11 +286,7 @@ class Submission(Aggregate):
         """The text as the public sees it, or None while it is not published."""
         if self.status is not Status.PUBLISHED:
             return None
-        parts, cursor = [], 0
-        for start, end, reason in self.redactions:
-            parts += [self.text[cursor:start], REDACTION_MARK.format(reason=reason)]
-            cursor = end
-        return "".join([*parts, self.text[cursor:]])
+        return redact(self.text, self.redactions)
 
     # Guards ---------------------------------------------------------------------
 
@@ -320,6 +318,15 @@ class Submission(Aggregate):
         self._require_not_withdrawn()
         if self.status is not Status.REFUSAL_PROPOSED:
             raise NotPendingError("no refusal is waiting for confirmation")
+
+
+def redact(text: str, redactions: Sequence[Sequence[Any]]) -> str:
+    """Each withheld passage replaced by a mark that names the charter's reason."""
+    parts, cursor = [], 0
+    for start, end, reason in redactions:
+        parts += [text[cursor:start], REDACTION_MARK.format(reason=reason)]
+        cursor = end
+    return "".join([*parts, text[cursor:]])
 
 
 def _check_spans(spans: list[Redaction], length: int) -> None:

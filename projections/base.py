@@ -1,0 +1,55 @@
+"""What a projection is: a name, the tables it owns, one handler per event it handles."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.utils import get_topic
+
+from projections.batch import Batch, Table
+
+Handler = Callable[[Batch, Any, int], None]
+
+
+def handler_name(event_class: type) -> str:
+    """`Submission.Received` is handled by `submission_received`."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", event_class.__qualname__.replace(".", "_"))
+    return words.lower().replace("__", "_")
+
+
+def events_of(aggregate: type, *names: str) -> tuple[type, ...]:
+    """`Submission.Received` and its siblings, found by name (the decorator makes them)."""
+    found = tuple(getattr(aggregate, name) for name in names)
+    for name, cls in zip(names, found, strict=True):
+        if not (isinstance(cls, type) and cls.__qualname__.endswith(f".{name}")):
+            raise TypeError(f"{aggregate.__name__}.{name} is not an event class")
+    return found
+
+
+class Projection:
+    """Subclasses set `name`, `tables`, `handles` and define one handler per event."""
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[Table, ...]]
+    handles: ClassVar[tuple[type, ...]]
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, Handler] = {}
+        for event_class in self.handles:
+            method = getattr(self, handler_name(event_class), None)
+            if method is None:
+                raise TypeError(f"{type(self).__name__} lacks {handler_name(event_class)}()")
+            self._handlers[get_topic(event_class)] = method
+
+    @property
+    def topics(self) -> list[str]:
+        return list(self._handlers)
+
+    async def prefetch(self, conn: Any, events: Sequence[Any]) -> None:
+        """Load what the handlers need of earlier batches, before they run (one query)."""
+
+    def apply(self, batch: Batch, event: DomainEventProtocol[Any], position: int) -> None:
+        self._handlers[get_topic(type(event))](batch, event, position)

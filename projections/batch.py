@@ -1,0 +1,94 @@
+"""A batch of read-model changes, merged in memory and written in a few statements.
+
+Handlers describe changes (`insert`, `update`, `execute`); the batch merges them
+per row, in event order, then writes each table with one `unnest` statement per
+shape of change. A replay of a million events is thousands of statements, not
+millions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class Executor(Protocol):
+    async def execute(self, query: str, *args: Any) -> str: ...
+
+
+@dataclass(frozen=True, eq=False)  # one object per table: hashed by identity
+class Table:
+    """A read table: its key column and the PostgreSQL type of every column."""
+
+    name: str
+    key: str
+    types: dict[str, str]
+
+    def arrays(self, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
+        return [[row.get(column) for row in rows] for column in columns]
+
+    def unnest(self, columns: Sequence[str]) -> str:
+        casts = ", ".join(f"${i}::{self.types[c]}[]" for i, c in enumerate(columns, 1))
+        return f"unnest({casts}) AS u({', '.join(columns)})"
+
+
+@dataclass
+class _Changes:
+    inserted: dict[Hashable, dict[str, Any]] = field(default_factory=dict)
+    updated: dict[Hashable, dict[str, Any]] = field(default_factory=dict)
+
+
+class Batch:
+    def __init__(self) -> None:
+        self._changes: dict[Table, _Changes] = {}
+        self._statements: list[tuple[str, tuple[Any, ...]]] = []
+
+    def _of(self, table: Table) -> _Changes:
+        return self._changes.setdefault(table, _Changes())
+
+    def insert(self, table: Table, **row: Any) -> None:
+        self._of(table).inserted[row[table.key]] = row
+
+    def update(self, table: Table, key: Hashable, **columns: Any) -> None:
+        """Change columns of a row, whether it was inserted in this batch or before."""
+        changes = self._of(table)
+        target = changes.inserted.get(key)
+        if target is None:
+            target = changes.updated.setdefault(key, {table.key: key})
+        target.update(columns)
+
+    def execute(self, sql: str, *args: Any) -> None:
+        """A statement of its own, run after the merged rows (e.g. an erasure)."""
+        self._statements.append((sql, args))
+
+    def __len__(self) -> int:
+        rows = sum(len(c.inserted) + len(c.updated) for c in self._changes.values())
+        return rows + len(self._statements)
+
+    async def write(self, conn: Executor) -> None:
+        for table, changes in self._changes.items():
+            for columns, rows in _by_shape(changes.inserted.values()):
+                await conn.execute(
+                    f"INSERT INTO {table.name} ({', '.join(columns)})"
+                    f" SELECT * FROM {table.unnest(columns)}",
+                    *table.arrays(columns, rows),
+                )
+            for columns, rows in _by_shape(changes.updated.values()):
+                sets = ", ".join(f"{c} = u.{c}" for c in columns if c != table.key)
+                await conn.execute(
+                    f"UPDATE {table.name} SET {sets} FROM {table.unnest(columns)}"
+                    f" WHERE {table.name}.{table.key} = u.{table.key}",
+                    *table.arrays(columns, rows),
+                )
+        for sql, args in self._statements:
+            await conn.execute(sql, *args)
+
+
+def _by_shape(
+    rows: Sequence[dict[str, Any]] | Any,
+) -> list[tuple[tuple[str, ...], list[dict[str, Any]]]]:
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        shapes.setdefault(tuple(sorted(row)), []).append(row)
+    return list(shapes.items())

@@ -1,0 +1,257 @@
+"""The public site's read models: consultations, published submissions, the ledger."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from domain import Consultation, Submission, redact
+from projections.base import Projection, events_of
+from projections.batch import Batch, Table
+
+CONSULTATIONS = Table(
+    "public_consultations",
+    key="consultation_id",
+    types={
+        "consultation_id": "uuid",
+        "status": "text",
+        "title": "jsonb",
+        "summary": "jsonb",
+        "body": "jsonb",
+        "questions": "jsonb",
+        "opens_at": "timestamptz",
+        "closes_at": "timestamptz",
+        "mail_grace_days": "integer",
+        "postal_address": "text",
+        "phone": "text",
+        "phone_hours": "jsonb",
+        "closed_early_reason": "text",
+        "cancelled_reason": "text",
+        "report_summary": "jsonb",
+        "report_document": "text",
+        "report_published_at": "timestamptz",
+    },
+)
+JSON_FIELDS = {name for name, kind in CONSULTATIONS.types.items() if kind == "jsonb"}
+
+SUBMISSIONS = Table(
+    "public_submissions",
+    key="submission_id",
+    types={
+        "submission_id": "uuid",
+        "consultation_id": "uuid",
+        "receipt_number": "text",
+        "channel": "text",
+        "language": "text",
+        "region": "text",
+        "status": "text",
+        "appeal_status": "text",
+        "refusal_reason": "text",
+        "received_at": "timestamptz",
+        "published_at": "timestamptz",
+        "text": "text",
+        "display_name": "text",
+    },
+)
+TEXTS = Table(
+    "private_submission_texts", key="submission_id", types={"submission_id": "uuid", "text": "text"}
+)
+LEDGER = Table(
+    "public_ledger",
+    key="notification_id",
+    types={
+        "notification_id": "bigint",
+        "consultation_id": "uuid",
+        "submission_id": "uuid",
+        "receipt_number": "text",
+        "decision": "text",
+        "reason_codes": "text",
+        "moderator": "text",
+        "decided_at": "timestamptz",
+    },
+)
+COUNTS = Table("public_counts", key="consultation_id", types={})
+
+
+def _column(name: str, value: Any) -> Any:
+    return json.dumps(value) if name in JSON_FIELDS and value is not None else value
+
+
+class PublicConsultations(Projection):
+    name = "public_consultations"
+    tables = (CONSULTATIONS,)
+    handles = events_of(
+        Consultation,
+        "Drafted",
+        "Edited",
+        "Scheduled",
+        "Opened",
+        "DeadlineExtended",
+        "ClosedEarly",
+        "Cancelled",
+        "ReportPublished",
+    )
+
+    def _set(self, batch: Batch, event: Any, **columns: Any) -> None:
+        values = {k: _column(k, v) for k, v in columns.items()}
+        batch.update(CONSULTATIONS, event.originator_id, **values)
+
+    def consultation_drafted(self, batch: Batch, e: Any, _: int) -> None:
+        fields = {k: getattr(e, k) for k in CONSULTATIONS.types if hasattr(e, k)}
+        row = {k: _column(k, v) for k, v in fields.items()}
+        batch.insert(CONSULTATIONS, consultation_id=e.originator_id, status="draft", **row)
+
+    def consultation_edited(self, batch: Batch, e: Any, _: int) -> None:
+        self._set(batch, e, **e.changes)
+
+    def consultation_scheduled(self, batch: Batch, e: Any, _: int) -> None:
+        self._set(batch, e, status="scheduled")
+
+    def consultation_opened(self, batch: Batch, e: Any, _: int) -> None:
+        self._set(batch, e, status="scheduled", opens_at=e.at)
+
+    def consultation_deadline_extended(self, batch: Batch, e: Any, _: int) -> None:
+        self._set(batch, e, closes_at=e.new_closes_at)
+
+    def consultation_closed_early(self, batch: Batch, e: Any, _: int) -> None:
+        self._set(batch, e, closes_at=e.at, closed_early_reason=e.reason)
+
+    def consultation_cancelled(self, batch: Batch, e: Any, _: int) -> None:
+        self._set(batch, e, status="cancelled", cancelled_reason=e.reason)
+
+    def consultation_report_published(self, batch: Batch, e: Any, _: int) -> None:
+        self._set(
+            batch,
+            e,
+            report_summary=e.summary,
+            report_document=e.document,
+            report_published_at=e.at,
+        )
+
+
+class PublicSubmissions(Projection):
+    """Submissions as the public sees them, their counts, and the moderation ledger."""
+
+    name = "public_submissions"
+    tables = (SUBMISSIONS, TEXTS, LEDGER, COUNTS)
+    handles = events_of(
+        Submission,
+        "Received",
+        "TranscriptionCorrected",
+        "Published",
+        "RefusalProposed",
+        "Refused",
+        "RefusalOverturned",
+        "Withdrawn",
+        "Appealed",
+        "AppealDecided",
+    )
+
+    def __init__(self, pseudonym_key: bytes = b"tribune") -> None:
+        super().__init__()
+        self._pseudonym_key = pseudonym_key
+        self._known: dict[UUID, dict[str, Any]] = {}
+
+    async def prefetch(self, conn: Any, events: Sequence[Any]) -> None:
+        """What handlers need of submissions received in earlier batches: one query."""
+        self._known = {}
+        wanted = list({e.originator_id for e in events if e.originator_version > 1})
+        rows = await conn.fetch(
+            "SELECT s.submission_id, s.consultation_id, s.receipt_number, s.refusal_reason,"
+            " t.text FROM public_submissions s"
+            " JOIN private_submission_texts t USING (submission_id)"
+            " WHERE s.submission_id = ANY($1::uuid[])",
+            wanted,
+        )
+        self._known = {row["submission_id"]: dict(row) for row in rows}
+
+    def pseudonym(self, staff_id: str) -> str:
+        digest = hmac.new(self._pseudonym_key, staff_id.encode(), hashlib.sha256).hexdigest()
+        return "M-" + digest[:8].upper()
+
+    def _decide(
+        self, batch: Batch, e: Any, position: int, decision: str, reasons: str | None = None
+    ) -> None:
+        known = self._known[e.originator_id]
+        batch.insert(
+            LEDGER,
+            notification_id=position,
+            consultation_id=known["consultation_id"],
+            submission_id=e.originator_id,
+            receipt_number=known["receipt_number"],
+            decision=decision,
+            reason_codes=reasons,
+            moderator=self.pseudonym(e.by) if decision != "withdrawn" else None,
+            decided_at=e.at,
+        )
+
+    def _set(self, batch: Batch, e: Any, **columns: Any) -> None:
+        batch.update(SUBMISSIONS, e.originator_id, **columns)
+
+    def submission_received(self, batch: Batch, e: Any, _: int) -> None:
+        self._known[e.originator_id] = {
+            "consultation_id": e.consultation_id,
+            "receipt_number": e.receipt_number,
+            "refusal_reason": None,
+            "text": e.text,
+        }
+        batch.insert(
+            SUBMISSIONS,
+            submission_id=e.originator_id,
+            consultation_id=e.consultation_id,
+            receipt_number=e.receipt_number,
+            channel=e.channel,
+            language=e.language,
+            region=e.region,
+            status="received",
+            appeal_status="none",
+            received_at=e.received_at,
+        )
+        batch.insert(TEXTS, submission_id=e.originator_id, text=e.text)
+
+    def submission_transcription_corrected(self, batch: Batch, e: Any, _: int) -> None:
+        self._known[e.originator_id]["text"] = e.text
+        batch.update(TEXTS, e.originator_id, text=e.text)
+
+    def submission_published(self, batch: Batch, e: Any, position: int) -> None:
+        text = redact(self._known[e.originator_id]["text"], e.redactions)
+        self._set(batch, e, status="published", published_at=e.at, text=text)
+        reasons = ",".join(sorted({str(r[2]) for r in e.redactions})) or None
+        decision = "published_with_redactions" if e.redactions else "published"
+        self._decide(batch, e, position, decision, reasons)
+
+    def submission_refusal_proposed(self, batch: Batch, e: Any, position: int) -> None:
+        self._known[e.originator_id]["refusal_reason"] = e.reason
+        self._set(batch, e, status="refusal_proposed", refusal_reason=e.reason)
+        self._decide(batch, e, position, "refusal_proposed", e.reason)
+
+    def submission_refused(self, batch: Batch, e: Any, position: int) -> None:
+        self._set(batch, e, status="refused")
+        self._decide(batch, e, position, "refused", self._known[e.originator_id]["refusal_reason"])
+
+    def submission_refusal_overturned(self, batch: Batch, e: Any, position: int) -> None:
+        self._known[e.originator_id]["refusal_reason"] = None
+        self._set(batch, e, status="received", refusal_reason=None)
+        self._decide(batch, e, position, "refusal_overturned")
+
+    def submission_withdrawn(self, batch: Batch, e: Any, position: int) -> None:
+        self._set(batch, e, status="withdrawn", text=None, display_name=None)
+        self._decide(batch, e, position, "withdrawn")
+
+    def submission_appealed(self, batch: Batch, e: Any, _: int) -> None:
+        self._set(batch, e, appeal_status="pending")
+
+    def submission_appeal_decided(self, batch: Batch, e: Any, position: int) -> None:
+        if e.granted:
+            text = self._known[e.originator_id]["text"]
+            self._set(
+                batch, e, status="published", appeal_status="granted", published_at=e.at, text=text
+            )
+            self._decide(batch, e, position, "appeal_granted")
+        else:
+            self._set(batch, e, appeal_status="dismissed")
+            self._decide(batch, e, position, "appeal_dismissed")

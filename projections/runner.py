@@ -1,0 +1,174 @@
+"""The projection runner: follows the store, applies events in batches, exactly once.
+
+Each batch's rows and its tracking record commit in one transaction, so a crash
+loses nothing and repeats nothing. A PostgreSQL advisory lock per projection lets
+several projector processes run: one applies, the others wait to take over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
+
+from eventsourcing.persistence import Mapper, Notification, Tracking
+
+from projections.base import Projection
+from projections.batch import Batch
+
+log = logging.getLogger(__name__)
+
+LOCK_NAMESPACE = 7203  # first key of pg_advisory_lock(int, int); the second hashes the name
+CHANNEL = "stored_events"
+Progress = Callable[[int, int], None]
+
+
+class Store(Protocol):
+    """The part of app.store.EventStore the runner needs (it does not import app)."""
+
+    pool: Any
+
+    def transaction(self) -> Any: ...
+    async def max_notification_id(self) -> int | None: ...
+    async def max_tracking_id(self, application_name: str) -> int | None: ...
+    async def insert_tracking(self, tracking: Tracking, *, conn: Any = None) -> None: ...
+    async def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]: ...
+
+
+@dataclass
+class Runner:
+    store: Store
+    mapper: Mapper[UUID]
+    projections: Sequence[Projection]
+    batch_size: int = 1000
+    poll_interval: float = 5.0
+    retry_interval: float = 1.0
+
+    async def catch_up(self, projection: Projection, position: int) -> int:
+        """Apply one batch after `position`; return the new position (same if none)."""
+        head = await self.store.max_notification_id() or 0
+        if head <= position:
+            return position
+        notes = await self.store.select_notifications(
+            position, self.batch_size, stop=head, topics=projection.topics, inclusive_of_start=False
+        )
+        # Fewer than a full batch: nothing it handles lies between the last one and head.
+        new_position = notes[-1].id if len(notes) == self.batch_size else head
+        batch = Batch()
+        events = [self.mapper.to_domain_event(n) for n in notes]
+        async with self.store.transaction() as conn:
+            await projection.prefetch(conn, events)
+            for note, event in zip(notes, events, strict=True):
+                projection.apply(batch, event, note.id)
+            await batch.write(conn)
+            await self.store.insert_tracking(Tracking(projection.name, new_position), conn=conn)
+        return new_position
+
+    async def follow(
+        self, projection: Projection, woken: asyncio.Event, stop: asyncio.Event
+    ) -> None:
+        position = await self.store.max_tracking_id(projection.name) or 0
+        while not stop.is_set():
+            woken.clear()  # before reading: a NOTIFY during the batch is not lost
+            new_position = await self.catch_up(projection, position)
+            if new_position == position:
+                await _first_of(woken, stop, self.poll_interval)
+            position = new_position
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until `stop`: every projection whose lock this process holds, kept current."""
+        wakers = {p.name: asyncio.Event() for p in self.projections}
+
+        def wake(*_: object) -> None:
+            for waker in wakers.values():
+                waker.set()
+
+        async with self.store.pool.acquire() as listener:
+            await listener.add_listener(CHANNEL, wake)
+            try:
+                await asyncio.gather(
+                    *(self._hold_and_follow(p, wakers[p.name], stop) for p in self.projections)
+                )
+            finally:
+                await listener.remove_listener(CHANNEL, wake)
+
+    async def _hold_and_follow(
+        self, projection: Projection, woken: asyncio.Event, stop: asyncio.Event
+    ) -> None:
+        while not stop.is_set():
+            async with self.store.pool.acquire() as conn:
+                if await _try_lock(conn, projection.name):
+                    log.info("applying %s", projection.name)
+                    try:
+                        await self.follow(projection, woken, stop)
+                    finally:
+                        await _unlock(conn, projection.name)
+            await _first_of(stop, stop, self.retry_interval)
+
+    async def rebuild(self, projection: Projection, progress: Progress | None = None) -> int:
+        """Empty the projection's tables and replay it from the first event."""
+        async with self.store.pool.acquire() as conn:
+            while not await _try_lock(conn, projection.name):  # noqa: ASYNC110 (a lock in SQL)
+                await asyncio.sleep(self.retry_interval)
+            try:
+                await self._reset(projection)
+                return await self._replay(projection, progress)
+            finally:
+                await _unlock(conn, projection.name)
+
+    async def _reset(self, projection: Projection) -> None:
+        async with self.store.transaction() as conn:
+            await conn.execute(f"TRUNCATE {', '.join(t.name for t in projection.tables)}")
+            await conn.execute(
+                "DELETE FROM notification_tracking WHERE application_name = $1", projection.name
+            )
+
+    async def catch_up_all(self) -> None:
+        """Bring every projection to the head once (tests, and the command line)."""
+        for projection in self.projections:
+            position = await self.store.max_tracking_id(projection.name) or 0
+            await self._replay(projection, None, position)
+
+    async def _replay(
+        self, projection: Projection, progress: Progress | None, position: int = 0
+    ) -> int:
+        head = await self.store.max_notification_id() or 0
+        while position < head:
+            position = await self.catch_up(projection, position)
+            if progress is not None:
+                progress(position, head)
+        return position
+
+
+async def _try_lock(conn: Any, name: str) -> bool:
+    locked: bool = await conn.fetchval(
+        "SELECT pg_try_advisory_lock($1, hashtext($2))", LOCK_NAMESPACE, name
+    )
+    return locked
+
+
+async def _unlock(conn: Any, name: str) -> None:
+    with contextlib.suppress(Exception):  # a broken connection has released it already
+        await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", LOCK_NAMESPACE, name)
+
+
+async def _first_of(first: asyncio.Event, second: asyncio.Event, timeout: float) -> None:
+    """Wait until either event is set, or the timeout passes."""
+    waiters = [asyncio.ensure_future(first.wait()), asyncio.ensure_future(second.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

@@ -1,0 +1,115 @@
+"""Projections against the real store: rows, counts that reconcile, the ledger."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from app.mapping import build_mapper
+from app.repository import Repository
+from app.services import SubmissionForm, receive_submission
+from app.store import EventStore
+from domain import Consultation, ReasonCode, StaffId, Submission
+from projections.registry import all_projections
+from projections.runner import Runner
+from tests.integration.test_services import online_form, open_consultation
+from tests.unit.builders import DURING
+
+FIRST, SECOND = StaffId("moderator-1"), StaffId("moderator-2")
+
+
+@pytest.fixture
+def repository(store: EventStore) -> Repository:
+    return Repository(store, build_mapper())
+
+
+@pytest.fixture
+def runner(store: EventStore) -> Runner:
+    return Runner(store, build_mapper(), all_projections(), batch_size=7)
+
+
+async def receive(
+    repository: Repository, consultation: Consultation, **changes: object
+) -> Submission:
+    form: SubmissionForm = online_form(consultation, **changes)
+    receipt = await receive_submission(repository, form)
+    return await repository.get(receipt.submission_id, Submission)
+
+
+async def row(pool: asyncpg.Pool, submission: Submission) -> asyncpg.Record:
+    found = await pool.fetchrow(
+        "SELECT * FROM public_submissions WHERE submission_id = $1", submission.id
+    )
+    assert found is not None
+    return found
+
+
+async def test_a_submission_is_public_only_once_published_and_with_its_redactions(
+    repository: Repository, runner: Runner, pool: asyncpg.Pool
+) -> None:
+    consultation = await open_consultation(repository)
+    submission = await receive(repository, consultation, text="Mon voisin Jean Tremblay pollue.")
+    await runner.catch_up_all()
+    assert (await row(pool, submission))["text"] is None
+    submission.publish_with_redactions(FIRST, DURING, [(11, 24, ReasonCode("R3"))])
+    await repository.save(submission)
+    await runner.catch_up_all()
+    published = await row(pool, submission)
+    assert published["status"] == "published"
+    assert published["text"] == "Mon voisin [… R3] pollue."
+    assert "Tremblay" not in published["text"]
+
+
+async def test_the_ledger_records_each_decision_with_its_reason_and_a_pseudonym(
+    repository: Repository, runner: Runner, pool: asyncpg.Pool
+) -> None:
+    consultation = await open_consultation(repository)
+    submission = await receive(repository, consultation)
+    submission.propose_refusal(FIRST, DURING, ReasonCode("R1"))
+    await repository.save(submission)
+    await runner.catch_up_all()  # the proposal and the confirmation in different batches
+    submission.confirm_refusal(SECOND, DURING)
+    await repository.save(submission)
+    await runner.catch_up_all()
+    ledger = await pool.fetch(
+        "SELECT decision, reason_codes, moderator FROM public_ledger"
+        " WHERE submission_id = $1 ORDER BY notification_id",
+        submission.id,
+    )
+    assert [(r["decision"], r["reason_codes"]) for r in ledger] == [
+        ("refusal_proposed", "R1"),
+        ("refused", "R1"),
+    ]
+    assert ledger[0]["moderator"] != ledger[1]["moderator"]
+    assert all(
+        r["moderator"].startswith("M-") and "moderator" not in r["moderator"] for r in ledger
+    )
+
+
+async def test_counts_follow_every_status_change_and_reconcile(
+    repository: Repository, runner: Runner, pool: asyncpg.Pool
+) -> None:
+    consultation = await open_consultation(repository)
+    published, withdrawn, refused = [await receive(repository, consultation) for _ in range(3)]
+    await receive(repository, consultation)  # stays pending
+    published.publish(FIRST, DURING)
+    withdrawn.publish(FIRST, DURING)
+    withdrawn.withdraw(withdrawn.participant_id, DURING, consultation.closes_at)
+    refused.propose_refusal(FIRST, DURING, ReasonCode("R5"))
+    refused.confirm_refusal(SECOND, DURING)
+    await repository.save(published, withdrawn, refused)
+    await runner.catch_up_all()
+    rows = await pool.fetch(
+        "SELECT status, sum(n)::int AS n FROM public_counts WHERE consultation_id = $1"
+        " GROUP BY status HAVING sum(n) <> 0",
+        consultation.id,
+    )
+    counts = {r["status"]: r["n"] for r in rows}
+    assert counts == {"published": 1, "withdrawn": 1, "refused": 1, "received": 1}
+    assert (await row(pool, withdrawn))["text"] is None
+
+
+async def test_a_projection_handles_exactly_the_events_it_declares() -> None:
+    for projection in all_projections():
+        assert projection.topics
+        assert all(topic.startswith("domain.") for topic in projection.topics)
