@@ -12,4 +12,4 @@ def create() -> Starlette:
     settings = Settings.from_env()
     if not settings.database_url:
         raise SystemExit("DATABASE_URL is required in production (`tribune serve` embeds one)")
-    return create_app(settings.database_url, settings)
+    return create_app(settings.database_url, settings, projector=False)  # the Procfile's own

@@ -89,7 +89,17 @@ async def _status(dsn: str) -> list[tuple[str, int, int]]:
 
 
 def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
+    from app.projector import rebuild, run_projector
+
     dsn, _embedded = database_url(settings)
+    asyncio.run(_migrate(dsn))
+    if args.action == "run":
+        asyncio.run(run_projector(dsn, settings))
+        return 0
+    if args.action == "rebuild":
+        for name, position in asyncio.run(rebuild(dsn, settings, args.names)):
+            print(f"rebuilt {name} up to {position}")
+        return 0
     rows = asyncio.run(_status(dsn))
     print(f"{'projection':30} {'position':>10} {'lag':>10}")
     for name, position, lag in rows:
@@ -108,7 +118,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply the migrations").set_defaults(run=cmd_migrate)
     sub.add_parser("demo", help="load the demo data").set_defaults(run=cmd_demo)
     projections = sub.add_parser("projections", help="read models")
-    projections.add_argument("action", choices=["status"])
+    projections.add_argument("action", choices=["status", "run", "rebuild"])
+    projections.add_argument("names", nargs="*", help="projections to rebuild (default: all)")
     projections.set_defaults(run=cmd_projections)
     return root
 

@@ -16,6 +16,8 @@ class Settings:
     host: str
     port: int
     cipher_key: str | None
+    pseudonym_key: bytes
+    projection_batch: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -26,4 +28,8 @@ class Settings:
             host=env.get("TRIBUNE_HOST", "127.0.0.1"),
             port=int(env.get("PORT", "8000")),
             cipher_key=env.get("TRIBUNE_CIPHER_KEY") or None,
+            # Moderators appear on the public ledger under HMAC(key, id): keep it secret
+            # and stable, or every pseudonym changes at the next rebuild.
+            pseudonym_key=env.get("TRIBUNE_PSEUDONYM_KEY", "tribune-development").encode(),
+            projection_batch=int(env.get("TRIBUNE_PROJECTION_BATCH", "1000")),
         )

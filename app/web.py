@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 from app.db import create_pool
 from app.headers import SecurityHeaders
 from app.mapping import build_mapper
+from app.projector import build_runner
 from app.repository import Repository
 from app.settings import ROOT, Settings
 from app.store import EventStore
@@ -30,7 +32,10 @@ async def health(request: Request) -> Response:
     return Response("ok", media_type="text/plain")
 
 
-def create_app(database_url: str, settings: Settings | None = None) -> Starlette:
+def create_app(
+    database_url: str, settings: Settings | None = None, *, projector: bool = True
+) -> Starlette:
+    """With `projector`, the projections run in this process too (`tribune serve`)."""
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
@@ -38,9 +43,14 @@ def create_app(database_url: str, settings: Settings | None = None) -> Starlette
         pool = await create_pool(database_url)
         store = EventStore(pool)
         repository = Repository(store, build_mapper(settings.cipher_key))
+        stop = asyncio.Event()
+        running = projector and asyncio.create_task(build_runner(store, settings).run(stop))
         try:
             yield {"pool": pool, "store": store, "repository": repository}
         finally:
+            stop.set()
+            if running:
+                await running
             await pool.close()
 
     routes = [

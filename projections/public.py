@@ -151,7 +151,7 @@ class PublicSubmissions(Projection):
         "AppealDecided",
     )
 
-    def __init__(self, pseudonym_key: bytes = b"tribune") -> None:
+    def __init__(self, pseudonym_key: bytes) -> None:
         super().__init__()
         self._pseudonym_key = pseudonym_key
         self._known: dict[UUID, dict[str, Any]] = {}

@@ -6,5 +6,5 @@ from projections.base import Projection
 from projections.public import PublicConsultations, PublicSubmissions
 
 
-def all_projections(pseudonym_key: bytes = b"tribune") -> list[Projection]:
+def all_projections(pseudonym_key: bytes = b"tribune-development") -> list[Projection]:
     return [PublicConsultations(), PublicSubmissions(pseudonym_key)]

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
-from eventsourcing.persistence import Mapper, Notification, Tracking
+import asyncpg
+from eventsourcing.persistence import IntegrityError, Mapper, Notification, Tracking
 
 from projections.base import Projection
 from projections.batch import Batch
@@ -77,10 +78,11 @@ class Runner:
         return new_position
 
     async def follow(
-        self, projection: Projection, woken: asyncio.Event, stop: asyncio.Event
+        self, projection: Projection, woken: asyncio.Event, stop: asyncio.Event, lock: Any
     ) -> None:
         position = await self.store.max_tracking_id(projection.name) or 0
         while not stop.is_set():
+            await lock.fetchval("SELECT 1")  # the lock lives as long as its connection
             woken.clear()  # before reading: a NOTIFY during the batch is not lost
             new_position = await self.catch_up(projection, position)
             if new_position == position:
@@ -108,13 +110,17 @@ class Runner:
         self, projection: Projection, woken: asyncio.Event, stop: asyncio.Event
     ) -> None:
         while not stop.is_set():
-            async with self.store.pool.acquire() as conn:
-                if await _try_lock(conn, projection.name):
-                    log.info("applying %s", projection.name)
-                    try:
-                        await self.follow(projection, woken, stop)
-                    finally:
-                        await _unlock(conn, projection.name)
+            try:
+                async with self.store.pool.acquire() as conn:
+                    if await _try_lock(conn, projection.name):
+                        log.info("applying %s", projection.name)
+                        try:
+                            await self.follow(projection, woken, stop, conn)
+                        finally:
+                            await _unlock(conn, projection.name)
+            except (IntegrityError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                # Lock lost, or another process got ahead: wait, then compete again.
+                log.warning("%s interrupted; retrying", projection.name, exc_info=True)
             await _first_of(stop, stop, self.retry_interval)
 
     async def rebuild(self, projection: Projection, progress: Progress | None = None) -> int:

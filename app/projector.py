@@ -1,0 +1,70 @@
+"""Running the projections: in the web process, as their own process, or a rebuild."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+
+from app.db import create_pool
+from app.mapping import build_mapper
+from app.settings import Settings
+from app.store import EventStore
+from projections.registry import all_projections
+from projections.runner import Progress, Runner
+
+
+def build_runner(store: EventStore, settings: Settings) -> Runner:
+    return Runner(
+        store,
+        build_mapper(settings.cipher_key),
+        all_projections(settings.pseudonym_key),
+        batch_size=settings.projection_batch,
+    )
+
+
+async def run_projector(dsn: str, settings: Settings) -> None:
+    """Until SIGINT or SIGTERM: the Procfile's `projector`."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    pool = await create_pool(dsn, min_size=1, max_size=8, name="tribune-projector")
+    try:
+        await build_runner(EventStore(pool), settings).run(stop)
+    finally:
+        await pool.close()
+
+
+async def rebuild(dsn: str, settings: Settings, names: list[str]) -> list[tuple[str, int]]:
+    pool = await create_pool(dsn, min_size=1, max_size=4)
+    try:
+        runner = build_runner(EventStore(pool), settings)
+        chosen = [p for p in runner.projections if not names or p.name in names]
+        unknown = set(names) - {p.name for p in chosen}
+        if unknown:
+            raise SystemExit(f"no such projection: {', '.join(sorted(unknown))}")
+        return [(p.name, await runner.rebuild(p, progress_bar(p.name))) for p in chosen]
+    finally:
+        await pool.close()
+
+
+def progress_bar(name: str) -> Progress | None:
+    """Rate and time left, on a terminal only."""
+    if not sys.stderr.isatty():
+        return None
+    started = time.monotonic()
+
+    def show(position: int, head: int) -> None:
+        elapsed = max(time.monotonic() - started, 1e-6)
+        rate = position / elapsed
+        left = (head - position) / rate if rate else 0
+        bar = "#" * int(30 * position / max(head, 1))
+        sys.stderr.write(
+            f"\r{name:20} [{bar:30}] {position}/{head} {rate:,.0f} ev/s, {left:,.0f} s left"
+        )
+        if position >= head:
+            sys.stderr.write("\n")
+
+    return show
