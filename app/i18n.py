@@ -14,6 +14,7 @@ from app.settings import ROOT
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 CATALOGUES = ROOT / "translations"
+COOKIE = "tribune_lang"
 
 
 @cache
@@ -29,10 +30,9 @@ def translations(language: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(compiled)
 
 
-def pick_language(requested: str | None, accept_language: str = "") -> str:
-    """An explicit choice wins; otherwise French, unless the browser asks only English."""
-    if requested in LANGUAGES:
-        return requested
-    if accept_language.lower().startswith("en"):
-        return "en"
+def pick_language(requested: str | None, remembered: str | None) -> str:
+    """The choice made on this page, else the one remembered, else French."""
+    for choice in (requested, remembered):
+        if choice in LANGUAGES:
+            return choice
     return DEFAULT_LANGUAGE

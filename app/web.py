@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from app import opendata, public
 from app.db import create_pool
 from app.headers import SecurityHeaders
 from app.mapping import build_mapper
@@ -22,14 +25,32 @@ from app.settings import ROOT, Settings
 from app.store import EventStore
 from app.templating import render
 
-
-async def home(request: Request) -> Response:
-    return render(request, "public/home.html")
+log = logging.getLogger(__name__)
 
 
 async def health(request: Request) -> Response:
     await request.state.store.max_notification_id()
-    return Response("ok", media_type="text/plain")
+    return PlainTextResponse("ok")
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return render(request, "errors/404.html", status=404)
+    return PlainTextResponse(exc.detail, status_code=exc.status_code)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s", request.url.path, exc_info=exc)
+    return render(request, "errors/500.html", status=500)
+
+
+routes: list[BaseRoute] = [
+    *public.routes,
+    *opendata.routes,
+    Route("/health", health, name="health"),
+    Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
+]
 
 
 def create_app(
@@ -53,10 +74,9 @@ def create_app(
                 await running
             await pool.close()
 
-    routes = [
-        Route("/", home, name="home"),
-        Route("/health", health, name="health"),
-        Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
-    ]
-    middleware = [Middleware(SecurityHeaders)]
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={HTTPException: http_error, 500: server_error},
+        lifespan=lifespan,
+    )

@@ -7,6 +7,7 @@ nothing here reaches the network except 127.0.0.1.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -19,6 +20,9 @@ import httpx
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from app.db import connect
+from projections.registry import all_projections
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -102,7 +106,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`python -m app serve` on a free 127.0.0.1 port, on this module's fresh database.
+    """`python -m app serve --demo` on a free 127.0.0.1 port, on this module's fresh database.
 
     Returns the base URL, without a trailing slash. The server's output goes to a
     log file, shown if it does not come up.
@@ -114,7 +118,7 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
     with (
         log_path.open("w") as log,
         subprocess.Popen(
-            [sys.executable, "-m", "app", "serve"],
+            [sys.executable, "-m", "app", "serve", "--demo"],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -123,6 +127,7 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
     ):
         try:
             wait_for(base + "/", server, log_path)
+            asyncio.run(projected(database_url))
             yield base
         finally:
             server.terminate()
@@ -131,6 +136,26 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+
+async def projected(database_url: str, seconds: float = 30) -> None:
+    """The in-process projector has caught up with the demo data."""
+    conn = await connect(database_url)
+    try:
+        for _ in range(int(seconds * 10)):
+            behind = await conn.fetchval(
+                "SELECT count(*) FROM unnest($1::text[]) AS p(name)"
+                " LEFT JOIN notification_tracking t ON t.application_name = p.name"
+                " WHERE t.notification_id IS DISTINCT FROM"
+                " (SELECT max(notification_id) FROM stored_events)",
+                [p.name for p in all_projections()],
+            )
+            if behind == 0:
+                return
+            await asyncio.sleep(0.1)
+    finally:
+        await conn.close()
+    raise TimeoutError("the projections did not catch up with the demo data")
 
 
 def wait_for(

@@ -5,59 +5,112 @@ To check a new page, add it to PAGES (once per language): every test below runs 
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import pytest
 from playwright.async_api import ConsoleMessage, Error, Page
 
+from app.db import connect
 from tests.browser.axe import axe_violations, describe
+
+Visit = Callable[[Page, "PageUnderTest"], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class PageUnderTest:
-    path: str
+    kind: str
     lang: str
 
     def __str__(self) -> str:
-        return f"{self.path} ({self.lang})"
+        return f"{self.kind} ({self.lang})"
 
 
-PAGES = [
-    PageUnderTest("/", "fr"),
-    PageUnderTest("/?lang=en", "en"),
+# Every public page, by kind; its address is found in the demo data (site_paths).
+KINDS = [
+    "home",
+    "consultation_open",
+    "consultation_upcoming",
+    "consultation_closed",
+    "submissions",
+    "submissions_filtered",
+    "submission",
+    "statistics",
+    "ledger",
 ]
+PAGES = [PageUnderTest(kind, lang) for kind in KINDS for lang in ("fr", "en")]
 
 pages = pytest.mark.parametrize("target", PAGES, ids=str)
 
 
-async def visit(page: Page, live_server: str, target: PageUnderTest) -> None:
-    response = await page.goto(live_server + target.path)
-    assert response is not None
-    assert response.status == 200, f"{target}: HTTP {response.status}"
+async def _site_paths(database_url: str) -> dict[str, str]:
+    conn = await connect(database_url)
+    try:
+        by_phase = {
+            r["phase"]: r["id"]
+            for r in await conn.fetch(
+                "SELECT DISTINCT ON (phase) consultation_id AS id, CASE"
+                " WHEN now() < opens_at THEN 'upcoming' WHEN now() < closes_at THEN 'open'"
+                " ELSE 'closed' END AS phase FROM public_consultations ORDER BY phase"
+            )
+        }
+        receipt = await conn.fetchval(
+            "SELECT receipt_number FROM public_submissions WHERE status = 'published' LIMIT 1"
+        )
+    finally:
+        await conn.close()
+    base = f"/consultations/{by_phase['open']}"
+    return {
+        "home": "/",
+        "consultation_open": base,
+        "consultation_upcoming": f"/consultations/{by_phase['upcoming']}",
+        "consultation_closed": f"/consultations/{by_phase['closed']}",
+        "submissions": f"{base}/avis",
+        "submissions_filtered": f"{base}/avis?q=eau&region=03&canal=online",
+        "submission": f"/avis/{receipt}",
+        "statistics": f"{base}/statistiques",
+        "ledger": f"{base}/registre",
+    }
+
+
+@pytest.fixture(scope="module")
+def site_paths(live_server: str, database_url: str) -> dict[str, str]:
+    return asyncio.run(_site_paths(database_url))
+
+
+@pytest.fixture
+def visit(live_server: str, site_paths: dict[str, str]) -> Visit:
+    async def go(page: Page, target: PageUnderTest) -> None:
+        path = site_paths[target.kind]
+        joiner = "&" if "?" in path else "?"
+        response = await page.goto(f"{live_server}{path}{joiner}lang={target.lang}")
+        assert response is not None
+        assert response.status == 200, f"{target}: HTTP {response.status}"
+
+    return go
 
 
 @pages
-async def test_axe_finds_no_wcag_violation(
-    page: Page, live_server: str, target: PageUnderTest
-) -> None:
-    await visit(page, live_server, target)
+async def test_axe_finds_no_wcag_violation(page: Page, visit: Visit, target: PageUnderTest) -> None:
+    await visit(page, target)
     violations = await axe_violations(page)
     assert not violations, f"axe on {target}:\n\n{describe(violations)}"
 
 
 @pages
 async def test_the_page_declares_its_language(
-    page: Page, live_server: str, target: PageUnderTest
+    page: Page, visit: Visit, target: PageUnderTest
 ) -> None:
-    await visit(page, live_server, target)
+    await visit(page, target)
     assert await page.locator("html").get_attribute("lang") == target.lang
 
 
 @pages
 async def test_the_page_has_a_title_a_single_h1_and_a_main_landmark(
-    page: Page, live_server: str, target: PageUnderTest
+    page: Page, visit: Visit, target: PageUnderTest
 ) -> None:
-    await visit(page, live_server, target)
+    await visit(page, target)
     assert (await page.title()).strip()
     assert await page.locator("h1").count() == 1
     assert (await page.locator("h1").inner_text()).strip()
@@ -66,9 +119,9 @@ async def test_the_page_has_a_title_a_single_h1_and_a_main_landmark(
 
 @pages
 async def test_the_skip_link_comes_first_shows_and_moves_focus_to_the_content(
-    page: Page, live_server: str, target: PageUnderTest
+    page: Page, visit: Visit, target: PageUnderTest
 ) -> None:
-    await visit(page, live_server, target)
+    await visit(page, target)
     await page.keyboard.press("Tab")
     focused = page.locator(":focus")
     assert await focused.get_attribute("href") == "#contenu"
@@ -85,7 +138,7 @@ async def test_the_skip_link_comes_first_shows_and_moves_focus_to_the_content(
 
 @pages
 async def test_the_page_loads_without_a_console_error_or_csp_violation(
-    page: Page, live_server: str, target: PageUnderTest
+    page: Page, visit: Visit, target: PageUnderTest
 ) -> None:
     errors: list[str] = []
 
@@ -98,16 +151,16 @@ async def test_the_page_loads_without_a_console_error_or_csp_violation(
 
     page.on("console", on_console)
     page.on("pageerror", on_page_error)
-    await visit(page, live_server, target)
+    await visit(page, target)
     await page.wait_for_load_state("networkidle")
     assert not errors, f"{target}: {errors}"
 
 
 @pages
 async def test_the_page_works_without_javascript(
-    no_script_page: Page, live_server: str, target: PageUnderTest
+    no_script_page: Page, visit: Visit, target: PageUnderTest
 ) -> None:
-    await visit(no_script_page, live_server, target)
+    await visit(no_script_page, target)
     h1 = no_script_page.locator("h1")
     assert await h1.is_visible()
     assert (await h1.inner_text()).strip()
@@ -121,9 +174,9 @@ async def test_axe_reports_what_it_should(page: Page) -> None:
     assert not await axe_violations(page, tags=("wcag2aaa",))
 
 
-async def test_the_sites_csp_is_in_force_in_the_browser(page: Page, live_server: str) -> None:
+async def test_the_sites_csp_is_in_force_in_the_browser(page: Page, visit: Visit) -> None:
     """So axe_violations runs under the real policy: an inline script is refused."""
-    await visit(page, live_server, PAGES[0])
+    await visit(page, PAGES[0])
     with pytest.raises(Error):
         await page.add_script_tag(content="window.injected = true")
     assert await page.evaluate("() => window.injected") is None

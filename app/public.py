@@ -1,0 +1,109 @@
+"""What anyone can read: consultations, published opinions, counts and the ledger."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.templating import render
+from domain import REGIONS, Channel, is_valid_receipt, normalize_receipt
+from projections import queries
+
+PHASES = ("open", "upcoming", "closed", "cancelled")
+
+
+async def found_consultation(request: Request) -> queries.Consultation:
+    consultation_id: UUID = request.path_params["consultation_id"]
+    found = await queries.consultation(request.state.pool, consultation_id)
+    if found is None:
+        raise HTTPException(404)
+    return found
+
+
+async def home(request: Request) -> Response:
+    now = datetime.now(UTC)
+    by_phase: dict[str, list[queries.Consultation]] = {phase: [] for phase in PHASES}
+    for consultation in await queries.consultations(request.state.pool):
+        by_phase[consultation.phase(now)].append(consultation)
+    return render(request, "public/home.html", {"by_phase": by_phase, "now": now})
+
+
+async def consultation_show(request: Request) -> Response:
+    consultation = await found_consultation(request)
+    context = {"c": consultation, "phase": consultation.phase(datetime.now(UTC))}
+    return render(request, "public/consultation_show.html", context)
+
+
+def filters_of(request: Request) -> queries.Filters:
+    params = request.query_params
+    region = params.get("region") if params.get("region") in REGIONS else None
+    channel = params.get("canal") if params.get("canal") in {c.value for c in Channel} else None
+    query = (params.get("q") or "").strip()[:200] or None
+    return queries.Filters(region, channel, query, params.get("apres") or None)
+
+
+async def submission_list(request: Request) -> Response:
+    consultation = await found_consultation(request)
+    filters = filters_of(request)
+    page = await queries.published_submissions(request.state.pool, consultation.id, filters)
+    context: dict[str, Any] = {
+        "c": consultation,
+        "page": page,
+        "filters": filters,
+        "regions": sorted(REGIONS),
+        "channels": [c.value for c in Channel],
+    }
+    partial = request.headers.get("HX-Request") == "true"
+    name = "public/_submission_list.html" if partial else "public/submission_list.html"
+    return render(request, name, context)
+
+
+async def submission_show(request: Request) -> Response:
+    text = request.path_params["receipt"]
+    if not is_valid_receipt(text):
+        raise HTTPException(404)
+    submission = await queries.submission_by_receipt(request.state.pool, normalize_receipt(text))
+    if submission is None:
+        raise HTTPException(404)
+    consultation = await queries.consultation(request.state.pool, submission.consultation_id)
+    return render(request, "public/submission_show.html", {"s": submission, "c": consultation})
+
+
+async def statistics(request: Request) -> Response:
+    consultation = await found_consultation(request)
+    counts = await queries.counts(request.state.pool, consultation.id)
+    context = {
+        "c": consultation,
+        "counts": counts,
+        "regions": sorted(REGIONS),
+        "channels": [c.value for c in Channel],
+        "statuses": ("published", "pending", "refused", "withdrawn"),
+    }
+    return render(request, "public/statistics.html", context)
+
+
+async def ledger_show(request: Request) -> Response:
+    consultation = await found_consultation(request)
+    before = request.query_params.get("avant")
+    position = int(before) if before and before.isdigit() else None
+    pool = request.state.pool
+    entries, next_position = await queries.ledger(pool, consultation.id, position)
+    counts = await queries.counts(pool, consultation.id)
+    context = {"c": consultation, "entries": entries, "next": next_position, "counts": counts}
+    return render(request, "public/ledger_show.html", context)
+
+
+routes = [
+    Route("/", home, name="home"),
+    Route("/consultations/{consultation_id:uuid}", consultation_show, name="consultation_show"),
+    Route("/consultations/{consultation_id:uuid}/avis", submission_list, name="submission_list"),
+    Route("/consultations/{consultation_id:uuid}/statistiques", statistics, name="statistics"),
+    Route("/consultations/{consultation_id:uuid}/registre", ledger_show, name="ledger_show"),
+    Route("/avis/{receipt}", submission_show, name="submission_show"),
+]

@@ -1,0 +1,235 @@
+"""What pages read: one or two indexed queries each, into small view dataclasses."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+PUBLIC_STATUSES = ("scheduled", "cancelled")  # a draft is not public
+PENDING = ("received", "refusal_proposed")
+
+
+@dataclass(frozen=True)
+class Consultation:
+    id: UUID
+    status: str
+    title: dict[str, str]
+    summary: dict[str, str]
+    body: dict[str, str]
+    questions: list[dict[str, str]]
+    opens_at: datetime
+    closes_at: datetime
+    mail_grace_days: int
+    postal_address: str
+    phone: str
+    phone_hours: dict[str, str]
+    closed_early_reason: str | None
+    cancelled_reason: str | None
+    report_summary: dict[str, str] | None
+    report_document: str | None
+    report_published_at: datetime | None
+    received: int = 0
+    published: int = 0
+
+    def phase(self, now: datetime) -> str:
+        if self.status == "cancelled":
+            return "cancelled"
+        if now < self.opens_at:
+            return "upcoming"
+        return "open" if now < self.closes_at else "closed"
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: UUID
+    consultation_id: UUID
+    receipt_number: str
+    channel: str
+    language: str
+    region: str | None
+    status: str
+    appeal_status: str
+    refusal_reason: str | None
+    received_at: datetime
+    published_at: datetime | None
+    text: str | None
+    display_name: str | None
+
+
+@dataclass(frozen=True)
+class SubmissionPage:
+    items: list[Submission]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Filters:
+    region: str | None = None
+    channel: str | None = None
+    query: str | None = None
+    after: str | None = None
+
+    def params(self) -> dict[str, str]:
+        pairs = {"region": self.region, "canal": self.channel, "q": self.query}
+        return {k: v for k, v in pairs.items() if v}
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    position: int
+    receipt_number: str
+    decision: str
+    reason_codes: list[str]
+    moderator: str | None
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Counts by status, channel and region; `rows` are (channel, region, status, n)."""
+
+    rows: list[tuple[str, str, str, int]] = field(default_factory=list)
+
+    def total(self, status: str | None = None, **where: str) -> int:
+        return sum(
+            n
+            for channel, region, row_status, n in self.rows
+            if (
+                status is None
+                or row_status == status
+                or (status == "pending" and row_status in PENDING)
+            )
+            and where.get("channel", channel) == channel
+            and where.get("region", region) == region
+        )
+
+    def reconciles(self) -> bool:
+        parts = ("published", "refused", "pending", "withdrawn")
+        return self.total() == sum(self.total(p) for p in parts)
+
+
+_CONSULTATION_COLUMNS = (
+    "c.consultation_id AS id, c.status, c.title, c.summary, c.body, c.questions, c.opens_at,"
+    " c.closes_at, c.mail_grace_days, c.postal_address, c.phone, c.phone_hours,"
+    " c.closed_early_reason, c.cancelled_reason, c.report_summary, c.report_document,"
+    " c.report_published_at"
+)
+_COUNTED = (
+    " coalesce(sum(n), 0)::int AS received,"
+    " coalesce(sum(n) FILTER (WHERE k.status = 'published'), 0)::int AS published"
+)
+
+
+def _consultation(row: Any) -> Consultation:
+    values = dict(row)
+    for name in ("title", "summary", "body", "questions", "phone_hours", "report_summary"):
+        if values[name] is not None:
+            values[name] = json.loads(values[name])
+    return Consultation(**values)
+
+
+async def consultations(conn: Any) -> list[Consultation]:
+    rows = await conn.fetch(
+        f"SELECT {_CONSULTATION_COLUMNS},{_COUNTED} FROM public_consultations c"
+        " LEFT JOIN public_counts k USING (consultation_id)"
+        " WHERE c.status = ANY($1) GROUP BY c.consultation_id ORDER BY c.opens_at DESC",
+        list(PUBLIC_STATUSES),
+    )
+    return [_consultation(row) for row in rows]
+
+
+async def consultation(conn: Any, consultation_id: UUID) -> Consultation | None:
+    row = await conn.fetchrow(
+        f"SELECT {_CONSULTATION_COLUMNS},{_COUNTED} FROM public_consultations c"
+        " LEFT JOIN public_counts k USING (consultation_id)"
+        " WHERE c.consultation_id = $1 AND c.status = ANY($2) GROUP BY c.consultation_id",
+        consultation_id,
+        list(PUBLIC_STATUSES),
+    )
+    return None if row is None else _consultation(row)
+
+
+def encode_cursor(item: Submission) -> str:
+    assert item.published_at is not None
+    return f"{int(item.published_at.timestamp() * 1_000_000)}_{item.id}"
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, UUID] | None:
+    try:
+        micros, submission_id = cursor.split("_", 1)
+        return datetime.fromtimestamp(int(micros) / 1_000_000, UTC), UUID(submission_id)
+    except ValueError:
+        return None
+
+
+async def published_submissions(
+    conn: Any, consultation_id: UUID, filters: Filters, limit: int = 20
+) -> SubmissionPage:
+    """Newest first, by keyset: as fast on the last page as on the first."""
+    sql = "SELECT * FROM public_submissions WHERE consultation_id = $1 AND status = 'published'"
+    args: list[Any] = [consultation_id]
+    for column, value in (("region", filters.region), ("channel", filters.channel)):
+        if value:
+            args.append(value)
+            sql += f" AND {column} = ${len(args)}"
+    if filters.query:
+        args.append(filters.query)
+        sql += f" AND search @@ websearch_to_tsquery('tribune_fr', ${len(args)})"
+    position = decode_cursor(filters.after) if filters.after else None
+    if position is not None:
+        args += list(position)
+        sql += f" AND (published_at, submission_id) < (${len(args) - 1}, ${len(args)})"
+    args.append(limit + 1)
+    sql += f" ORDER BY published_at DESC, submission_id DESC LIMIT ${len(args)}"
+    items = [_submission(row) for row in await conn.fetch(sql, *args)]
+    more = len(items) > limit
+    return SubmissionPage(items[:limit], encode_cursor(items[limit - 1]) if more else None)
+
+
+def _submission(row: Any) -> Submission:
+    values = dict(row)
+    values["id"] = values.pop("submission_id")
+    values.pop("search", None)
+    return Submission(**values)
+
+
+async def submission_by_receipt(conn: Any, receipt_number: str) -> Submission | None:
+    row = await conn.fetchrow(
+        "SELECT * FROM public_submissions WHERE receipt_number = $1", receipt_number
+    )
+    return None if row is None else _submission(row)
+
+
+async def counts(conn: Any, consultation_id: UUID) -> Counts:
+    rows = await conn.fetch(
+        "SELECT channel, region, status, n::int FROM public_counts"
+        " WHERE consultation_id = $1 AND n <> 0",
+        consultation_id,
+    )
+    return Counts([tuple(row) for row in rows])
+
+
+async def ledger(
+    conn: Any, consultation_id: UUID, before: int | None = None, limit: int = 50
+) -> tuple[list[LedgerEntry], int | None]:
+    rows = await conn.fetch(
+        "SELECT notification_id AS position, receipt_number, decision, reason_codes,"
+        " moderator, decided_at FROM public_ledger WHERE consultation_id = $1"
+        " AND notification_id < $2 ORDER BY notification_id DESC LIMIT $3",
+        consultation_id,
+        before if before is not None else 2**62,
+        limit + 1,
+    )
+    entries = [
+        LedgerEntry(
+            **{
+                **dict(r),
+                "reason_codes": (r["reason_codes"] or "").split(",") if r["reason_codes"] else [],
+            }
+        )
+        for r in rows[:limit]
+    ]
+    return entries, entries[-1].position if len(rows) > limit else None
