@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import pytest
 
@@ -113,3 +115,25 @@ async def test_a_projection_handles_exactly_the_events_it_declares() -> None:
     for projection in all_projections():
         assert projection.topics
         assert all(topic.startswith("domain.") for topic in projection.topics)
+
+
+async def test_a_page_can_wait_for_its_own_write_to_be_projected(
+    repository: Repository, store: EventStore, pool: asyncpg.Pool
+) -> None:
+    stop = asyncio.Event()
+    running = asyncio.create_task(
+        Runner(store, build_mapper(), all_projections(), poll_interval=60).run(stop)
+    )
+    try:
+        consultation = await open_consultation(repository)
+        receipt = await receive_submission(repository, online_form(consultation))
+        assert receipt.notification_id is not None
+        await store.wait("public_submissions", receipt.notification_id, timeout=5)
+        found = await pool.fetchval(
+            "SELECT receipt_number FROM public_submissions WHERE submission_id = $1",
+            receipt.submission_id,
+        )
+    finally:
+        stop.set()
+        await running
+    assert found == receipt.receipt_number
