@@ -8,6 +8,7 @@ from uuid import uuid4
 
 from app.db import create_pool
 from app.mapping import build_mapper
+from app.participants import register_participant
 from app.repository import Repository
 from app.services import SubmissionForm, receive_submission
 from app.settings import Settings
@@ -18,6 +19,8 @@ ORGANIZER = StaffId("demo-organizer")
 CLERK = StaffId("demo-clerk")
 MODERATORS = (StaffId("demo-moderator-1"), StaffId("demo-moderator-2"))
 DAY = timedelta(days=1)
+FIRST_NAMES = ["Marie", "Jean", "Sophie", "Luc", "Isabelle", "Mathieu", "Nathalie", "Amina"]
+LAST_NAMES = ["Tremblay", "Gagnon", "Roy", "Côté", "Bouchard", "Gauthier", "Morin", "Lavoie"]
 ADDRESS = "Commission des consultations, 1045, rue des Parlementaires, Québec (Québec) G1A 1A3"
 
 OPINIONS = [
@@ -126,7 +129,13 @@ async def _submissions(
     span = (last - c.opens_at).total_seconds()
     for _ in range(count):
         at = c.opens_at + timedelta(seconds=rng.uniform(0, span))
-        receipt = await receive_submission(repository, form(rng, c, at))
+        submission_form = form(rng, c, at)
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        personal = {"name": name, "email": f"{name.split()[0].lower()}@courriel.example"}
+        await register_participant(
+            repository, submission_form.participant_id, at=at, personal=personal
+        )
+        receipt = await receive_submission(repository, submission_form)
         submission = await repository.get(receipt.submission_id, Submission)
         moderate(rng, submission, at + DAY)
         await repository.save(submission)

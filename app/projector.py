@@ -11,6 +11,7 @@ from app.db import create_pool
 from app.mapping import build_mapper
 from app.settings import Settings
 from app.store import EventStore
+from app.vault import open_sealed
 from projections.registry import all_projections
 from projections.runner import Progress, Runner
 
@@ -19,7 +20,7 @@ def build_runner(store: EventStore, settings: Settings) -> Runner:
     return Runner(
         store,
         build_mapper(settings.cipher_key),
-        all_projections(settings.pseudonym_key),
+        all_projections(settings.pseudonym_key, open_sealed),
         batch_size=settings.projection_batch,
     )
 

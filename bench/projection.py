@@ -396,6 +396,7 @@ async def measure(
         store = EventStore(pool)
         runner = build_runner(store, settings)
         total = 0.0
+        cpu = time.process_time()
         if profile is not None:
             profile.enable()
         for projection in runner.projections:
@@ -406,19 +407,20 @@ async def measure(
             print(f"projection replay name={projection.name} seconds={seconds:.2f}", flush=True)
         if profile is not None:
             profile.disable()
+        cpu = time.process_time() - cpu
         print(
             f"projection replay events={base} seconds={total:.2f}"
-            f" rate={rate(base, total)} batch={batch}",
+            f" rate={rate(base, total)} batch={batch} client_cpu={cpu:.2f}",
             flush=True,
         )
         async with pool.acquire() as conn:
             appended = await append(store, conn, iter(tail))
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await runner.catch_up_all()
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         print(
             f"projection catchup events={appended} seconds={seconds:.2f}"
-            f" rate={rate(appended, seconds)} batch={batch}",
+            f" rate={rate(appended, seconds)} batch={batch} client_cpu={cpu:.2f}",
             flush=True,
         )
         async with pool.acquire() as conn:

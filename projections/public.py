@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
-from domain import Consultation, Submission, redact
+from domain import Consultation, Participant, Submission, redact
 from projections.base import Projection, events_of
 from projections.batch import Batch, Table
 
@@ -55,8 +55,22 @@ SUBMISSIONS = Table(
         "published_at": "timestamptz",
         "text": "text",
         "display_name": "text",
+        "participant_id": "uuid",
+        "show_name": "boolean",
     },
 )
+PARTICIPANTS = Table(
+    "private_participants",
+    key="participant_id",
+    types={
+        "participant_id": "uuid",
+        "sealed": "text",
+        "region": "text",
+        "erased_at": "timestamptz",
+    },
+)
+# Opens sealed personal fields with the person's key; None once the key is destroyed.
+OpenSealed = Callable[[bytes | None, str | None], dict[str, str] | None]
 TEXTS = Table(
     "private_submission_texts", key="submission_id", types={"submission_id": "uuid", "text": "text"}
 )
@@ -137,8 +151,8 @@ class PublicSubmissions(Projection):
     """Submissions as the public sees them, their counts, and the moderation ledger."""
 
     name = "public_submissions"
-    tables = (SUBMISSIONS, TEXTS, LEDGER, COUNTS)
-    handles = events_of(
+    tables = (SUBMISSIONS, TEXTS, LEDGER, COUNTS, PARTICIPANTS)
+    handles = events_of(Participant, "Registered", "ContactChanged", "Erased") + events_of(
         Submission,
         "Received",
         "TranscriptionCorrected",
@@ -151,18 +165,49 @@ class PublicSubmissions(Projection):
         "AppealDecided",
     )
 
-    def __init__(self, pseudonym_key: bytes) -> None:
+    def __init__(self, pseudonym_key: bytes, open_sealed: OpenSealed) -> None:
         super().__init__()
         self._pseudonym_key = pseudonym_key
+        self._open_sealed = open_sealed
         self._known: dict[UUID, dict[str, Any]] = {}
+        self._people: dict[UUID, dict[str, Any]] = {}
 
     async def prefetch(self, conn: Any, events: Sequence[Any]) -> None:
-        """What handlers need of submissions received in earlier batches: one query."""
+        """What handlers need of earlier batches: a query for submissions, one for people."""
+        await self._prefetch_submissions(conn, events)
+        wanted = {k["participant_id"] for k in self._known.values() if k["show_name"]}
+        for e in events:
+            if type(e).__qualname__.startswith("Participant."):
+                wanted.add(e.originator_id)
+            elif getattr(e, "show_name", False):
+                wanted.add(e.participant_id)
+        await self._prefetch_people(conn, wanted)
+
+    async def _prefetch_people(self, conn: Any, wanted: set[UUID]) -> None:
+        rows = await conn.fetch(
+            "SELECT k.participant_id, k.key, p.sealed FROM participant_keys k"
+            " LEFT JOIN private_participants p USING (participant_id)"
+            " WHERE k.participant_id = ANY($1::uuid[])",
+            list(wanted),
+        )
+        self._people = {r["participant_id"]: dict(r) for r in rows}
+
+    def _name(self, participant_id: UUID) -> str | None:
+        person = self._people.get(participant_id, {})
+        fields = self._open_sealed(person.get("key"), person.get("sealed"))
+        return (fields or {}).get("name") or None
+
+    def _shown_name(self, submission_id: UUID) -> str | None:
+        """The author's name, only where the author consented to show it."""
+        known = self._known[submission_id]
+        return self._name(known["participant_id"]) if known["show_name"] else None
+
+    async def _prefetch_submissions(self, conn: Any, events: Sequence[Any]) -> None:
         self._known = {}
         wanted = list({e.originator_id for e in events if e.originator_version > 1})
         rows = await conn.fetch(
             "SELECT s.submission_id, s.consultation_id, s.receipt_number, s.refusal_reason,"
-            " t.text FROM public_submissions s"
+            " s.participant_id, s.show_name, t.text FROM public_submissions s"
             " JOIN private_submission_texts t USING (submission_id)"
             " WHERE s.submission_id = ANY($1::uuid[])",
             wanted,
@@ -192,12 +237,36 @@ class PublicSubmissions(Projection):
     def _set(self, batch: Batch, e: Any, **columns: Any) -> None:
         batch.update(SUBMISSIONS, e.originator_id, **columns)
 
+    def participant_registered(self, batch: Batch, e: Any, _: int) -> None:
+        self._people.setdefault(e.originator_id, {})["sealed"] = e.sealed
+        batch.insert(PARTICIPANTS, participant_id=e.originator_id, sealed=e.sealed, region=e.region)
+
+    def participant_contact_changed(self, batch: Batch, e: Any, _: int) -> None:
+        self._people.setdefault(e.originator_id, {})["sealed"] = e.sealed
+        batch.update(PARTICIPANTS, e.originator_id, sealed=e.sealed)
+        batch.execute(
+            "UPDATE public_submissions SET display_name = $2"
+            " WHERE participant_id = $1 AND show_name AND status = 'published'",
+            e.originator_id,
+            self._name(e.originator_id),
+        )
+
+    def participant_erased(self, batch: Batch, e: Any, _: int) -> None:
+        self._people.pop(e.originator_id, None)
+        batch.update(PARTICIPANTS, e.originator_id, sealed=None, erased_at=e.at)
+        batch.execute(
+            "UPDATE public_submissions SET display_name = NULL WHERE participant_id = $1",
+            e.originator_id,
+        )
+
     def submission_received(self, batch: Batch, e: Any, _: int) -> None:
         self._known[e.originator_id] = {
             "consultation_id": e.consultation_id,
             "receipt_number": e.receipt_number,
             "refusal_reason": None,
             "text": e.text,
+            "participant_id": e.participant_id,
+            "show_name": e.show_name,
         }
         batch.insert(
             SUBMISSIONS,
@@ -210,6 +279,8 @@ class PublicSubmissions(Projection):
             status="received",
             appeal_status="none",
             received_at=e.received_at,
+            participant_id=e.participant_id,
+            show_name=e.show_name,
         )
         batch.insert(TEXTS, submission_id=e.originator_id, text=e.text)
 
@@ -219,7 +290,8 @@ class PublicSubmissions(Projection):
 
     def submission_published(self, batch: Batch, e: Any, position: int) -> None:
         text = redact(self._known[e.originator_id]["text"], e.redactions)
-        self._set(batch, e, status="published", published_at=e.at, text=text)
+        name = self._shown_name(e.originator_id)
+        self._set(batch, e, status="published", published_at=e.at, text=text, display_name=name)
         reasons = ",".join(sorted({str(r[2]) for r in e.redactions})) or None
         decision = "published_with_redactions" if e.redactions else "published"
         self._decide(batch, e, position, decision, reasons)
@@ -248,8 +320,15 @@ class PublicSubmissions(Projection):
     def submission_appeal_decided(self, batch: Batch, e: Any, position: int) -> None:
         if e.granted:
             text = self._known[e.originator_id]["text"]
+            name = self._shown_name(e.originator_id)
             self._set(
-                batch, e, status="published", appeal_status="granted", published_at=e.at, text=text
+                batch,
+                e,
+                status="published",
+                appeal_status="granted",
+                published_at=e.at,
+                text=text,
+                display_name=name,
             )
             self._decide(batch, e, position, "appeal_granted")
         else:

@@ -123,6 +123,13 @@ _COUNTED = (
 )
 
 
+# What a page may show of a submission: never the participant's id.
+_SUBMISSION_COLUMNS = (
+    "submission_id AS id, consultation_id, receipt_number, channel, language, region, status,"
+    " appeal_status, refusal_reason, received_at, published_at, text, display_name"
+)
+
+
 def _consultation(row: Any) -> Consultation:
     values = dict(row)
     for name in ("title", "summary", "body", "questions", "phone_hours", "report_summary"):
@@ -169,7 +176,10 @@ async def published_submissions(
     conn: Any, consultation_id: UUID, filters: Filters, limit: int = 20
 ) -> SubmissionPage:
     """Newest first, by keyset: as fast on the last page as on the first."""
-    sql = "SELECT * FROM public_submissions WHERE consultation_id = $1 AND status = 'published'"
+    sql = (
+        f"SELECT {_SUBMISSION_COLUMNS} FROM public_submissions"
+        " WHERE consultation_id = $1 AND status = 'published'"
+    )
     args: list[Any] = [consultation_id]
     for column, value in (("region", filters.region), ("channel", filters.channel)):
         if value:
@@ -190,15 +200,13 @@ async def published_submissions(
 
 
 def _submission(row: Any) -> Submission:
-    values = dict(row)
-    values["id"] = values.pop("submission_id")
-    values.pop("search", None)
-    return Submission(**values)
+    return Submission(**dict(row))
 
 
 async def submission_by_receipt(conn: Any, receipt_number: str) -> Submission | None:
     row = await conn.fetchrow(
-        "SELECT * FROM public_submissions WHERE receipt_number = $1", receipt_number
+        f"SELECT {_SUBMISSION_COLUMNS} FROM public_submissions WHERE receipt_number = $1",
+        receipt_number,
     )
     return None if row is None else _submission(row)
 

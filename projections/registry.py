@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from projections.base import Projection
-from projections.public import PublicConsultations, PublicSubmissions
+from projections.public import OpenSealed, PublicConsultations, PublicSubmissions
 
 
-def all_projections(pseudonym_key: bytes = b"tribune-development") -> list[Projection]:
-    return [PublicConsultations(), PublicSubmissions(pseudonym_key)]
+def _sealed_shut(key: bytes | None, sealed: str | None) -> None:
+    """Without the app's vault, no personal field is ever opened."""
+
+
+def all_projections(
+    pseudonym_key: bytes = b"tribune-development", open_sealed: OpenSealed = _sealed_shut
+) -> list[Projection]:
+    return [PublicConsultations(), PublicSubmissions(pseudonym_key, open_sealed)]

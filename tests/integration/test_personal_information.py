@@ -1,0 +1,105 @@
+"""Personal information: sealed per person, never plaintext in projections, erasable."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+import asyncpg
+import pytest
+
+from app.mapping import build_mapper
+from app.participants import erase_participant, register_participant
+from app.projector import build_runner
+from app.repository import Repository
+from app.services import receive_submission
+from app.settings import Settings
+from app.store import EventStore
+from domain import Participant, StaffId, Submission
+from projections.registry import all_projections
+from tests.integration.test_services import online_form, open_consultation
+from tests.unit.builders import DURING
+
+NOW = datetime.now(UTC)
+MARIE = {
+    "name": "Marie-Ève Tremblay",
+    "email": "marie.tremblay@courriel.example",
+    "phone": "418 555-0199",
+    "address": "12, rue des Érables, Rimouski",
+    "postal_code": "G5L 1A1",
+}
+JACQUES = {"name": "Jacques Gagnon", "email": "jgagnon@courriel.example"}
+
+
+@pytest.fixture
+def repository(store: EventStore) -> Repository:
+    return Repository(store, build_mapper())
+
+
+async def everything_projected(pool: asyncpg.Pool) -> dict[str, list[str]]:
+    """Every row of every projection's tables, as text."""
+    found = {}
+    for projection in all_projections():
+        for table in projection.tables:
+            rows = await pool.fetch(f"SELECT t::text FROM {table.name} t")
+            found[table.name] = [r[0] for r in rows]
+    return found
+
+
+async def publish_by(repository: Repository, person: UUID, show_name: bool) -> Submission:
+    consultation = await open_consultation(repository)
+    form = replace(online_form(consultation), participant_id=person, show_name=show_name)
+    receipt = await receive_submission(repository, form)
+    submission = await repository.get(receipt.submission_id, Submission)
+    submission.publish(StaffId("moderator-1"), DURING)
+    await repository.save(submission)
+    return submission
+
+
+async def test_only_a_consented_display_name_reaches_the_read_tables_and_erasure_removes_it(
+    repository: Repository, store: EventStore, pool: asyncpg.Pool
+) -> None:
+    marie, jacques = uuid4(), uuid4()
+    await register_participant(repository, marie, at=NOW, personal=MARIE, region="01")
+    await register_participant(repository, jacques, at=NOW, personal=JACQUES)
+    shown = await publish_by(repository, marie, show_name=True)
+    await publish_by(repository, jacques, show_name=False)
+    runner = build_runner(store, Settings.from_env())
+    await runner.catch_up_all()
+
+    tables = await everything_projected(pool)
+    flat = "\n".join(row for rows in tables.values() for row in rows)
+    assert flat.count(MARIE["name"]) == 1
+    assert any(
+        MARIE["name"] in row and shown.receipt_number in row for row in tables["public_submissions"]
+    )
+    for secret in [*[v for k, v in MARIE.items() if k != "name"], *JACQUES.values()]:
+        assert secret not in flat
+
+    await erase_participant(repository, marie, NOW)
+    await runner.catch_up_all()
+    assert MARIE["name"] not in "\n".join(
+        r for rows in (await everything_projected(pool)).values() for r in rows
+    )
+    for projection in runner.projections:
+        await runner.rebuild(projection)
+    rebuilt = "\n".join(r for rows in (await everything_projected(pool)).values() for r in rows)
+    assert MARIE["name"] not in rebuilt  # the key is gone: the events cannot bring it back
+
+
+async def test_the_event_log_holds_personal_fields_only_as_ciphertext(
+    repository: Repository, store: EventStore
+) -> None:
+    person = uuid4()
+    await register_participant(repository, person, at=NOW, personal=MARIE)
+    state = b"".join(e.state for e in await store.select_events(person))
+    for value in MARIE.values():
+        assert value.encode() not in state
+    assert (await repository.get(person, Participant)).sealed
+
+
+async def test_registering_twice_keeps_the_first_registration(repository: Repository) -> None:
+    person = uuid4()
+    assert await register_participant(repository, person, at=NOW, personal=MARIE)
+    assert not await register_participant(repository, person, at=NOW, personal=JACQUES)
