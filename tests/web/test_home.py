@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -13,6 +14,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from app.db import connect
 from app.web import create_app
 
 
@@ -54,7 +56,9 @@ def free_port() -> int:
         return port
 
 
-def test_tribune_serve_migrates_and_serves_the_home_page(database_url: str) -> None:
+def test_tribune_serve_with_a_database_url_migrates_serves_and_loads_no_demo(
+    database_url: str,
+) -> None:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port)}
     with subprocess.Popen(
@@ -68,6 +72,16 @@ def test_tribune_serve_migrates_and_serves_the_home_page(database_url: str) -> N
             server.terminate()
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
+    assert asyncio.run(event_count(database_url)) == 0  # with DATABASE_URL: no demo data
+
+
+async def event_count(database_url: str) -> int:
+    conn = await connect(database_url)
+    try:
+        count: int = await conn.fetchval("SELECT count(*) FROM stored_events")
+    finally:
+        await conn.close()
+    return count
 
 
 def wait_for(url: str, seconds: float = 20) -> httpx.Response:
