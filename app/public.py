@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from app.pagecache import cached
 from app.templating import render
 from domain import REGIONS, Channel, is_valid_receipt, normalize_receipt
 from projections import queries
@@ -26,6 +27,7 @@ async def found_consultation(request: Request) -> queries.Consultation:
     return found
 
 
+@cached
 async def home(request: Request) -> Response:
     now = datetime.now(UTC)
     by_phase: dict[str, list[queries.Consultation]] = {phase: [] for phase in PHASES}
@@ -34,6 +36,7 @@ async def home(request: Request) -> Response:
     return render(request, "public/home.html", {"by_phase": by_phase, "now": now})
 
 
+@cached
 async def consultation_show(request: Request) -> Response:
     consultation = await found_consultation(request)
     context = {"c": consultation, "phase": consultation.phase(datetime.now(UTC))}
@@ -48,6 +51,7 @@ def filters_of(request: Request) -> queries.Filters:
     return queries.Filters(region, channel, query, params.get("apres") or None)
 
 
+@cached
 async def submission_list(request: Request) -> Response:
     consultation = await found_consultation(request)
     filters = filters_of(request)
@@ -64,6 +68,7 @@ async def submission_list(request: Request) -> Response:
     return render(request, name, context)
 
 
+@cached
 async def submission_show(request: Request) -> Response:
     text = request.path_params["receipt"]
     if not is_valid_receipt(text):
@@ -75,6 +80,7 @@ async def submission_show(request: Request) -> Response:
     return render(request, "public/submission_show.html", {"s": submission, "c": consultation})
 
 
+@cached
 async def statistics(request: Request) -> Response:
     consultation = await found_consultation(request)
     counts = await queries.counts(request.state.pool, consultation.id)
@@ -88,6 +94,7 @@ async def statistics(request: Request) -> Response:
     return render(request, "public/statistics.html", context)
 
 
+@cached
 async def ledger_show(request: Request) -> Response:
     consultation = await found_consultation(request)
     before = request.query_params.get("avant")

@@ -18,6 +18,7 @@ class Settings:
     cipher_key: str | None
     pseudonym_key: bytes
     projection_batch: int
+    page_cache_seconds: float
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -32,4 +33,5 @@ class Settings:
             # and stable, or every pseudonym changes at the next rebuild.
             pseudonym_key=env.get("TRIBUNE_PSEUDONYM_KEY", "tribune-development").encode(),
             projection_batch=int(env.get("TRIBUNE_PROJECTION_BATCH", "1000")),
+            page_cache_seconds=float(env.get("TRIBUNE_PAGE_CACHE_SECONDS", "1")),
         )

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from functools import cache, partial
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
 from app import formatting
 from app.i18n import COOKIE, LANGUAGES, pick_language, translations
 from app.settings import ROOT
 from domain import format_receipt
+
+R = TypeVar("R", bound=Response)
 
 
 @cache
@@ -52,8 +54,13 @@ def render_text(request: Request, name: str, context: dict[str, Any] | None = No
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200
 ) -> HTMLResponse:
-    """The page; a language chosen with ?lang= is remembered for the next pages."""
+    """The page, in the reader's language."""
     response = HTMLResponse(render_text(request, name, context), status_code=status)
+    return remember_language(request, response)
+
+
+def remember_language(request: Request, response: R) -> R:
+    """A language chosen with ?lang= is remembered for the next pages."""
     chosen = request.query_params.get("lang")
     if chosen in LANGUAGES and chosen != request.cookies.get(COOKIE):
         response.set_cookie(COOKIE, chosen, max_age=365 * 86400, samesite="lax", httponly=True)

@@ -19,6 +19,7 @@ from app import opendata, public
 from app.db import create_pool
 from app.headers import SecurityHeaders
 from app.mapping import build_mapper
+from app.pagecache import PageCache
 from app.projector import build_runner
 from app.repository import Repository
 from app.settings import ROOT, Settings
@@ -74,9 +75,11 @@ def create_app(
                 await running
             await pool.close()
 
-    return Starlette(
+    app = Starlette(
         routes=routes,
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers={HTTPException: http_error, 500: server_error},
         lifespan=lifespan,
     )
+    app.state.pages = PageCache(ttl=settings.page_cache_seconds)
+    return app

@@ -1,0 +1,65 @@
+"""Public pages are rendered once per short interval, then served from memory."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import asyncpg
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from app.settings import Settings
+from app.web import create_app
+
+TTL = 0.3
+
+
+@pytest.fixture
+async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    settings = replace(Settings.from_env(), page_cache_seconds=TTL)
+    app = create_app(database_url, settings, projector=False)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://tribune.test") as c:
+            yield c
+
+
+async def add_consultation(pool: asyncpg.Pool, title: str) -> None:
+    """Straight into the read table, as the projector would."""
+    text = json.dumps({"fr": title, "en": title})
+    now = datetime.now(UTC)
+    await pool.execute(
+        "INSERT INTO public_consultations (consultation_id, status, title, summary, body,"
+        " questions, opens_at, closes_at, mail_grace_days, postal_address, phone, phone_hours)"
+        " VALUES ($1, 'scheduled', $2, $2, $2, '[]', $3, $4, 7, 'adresse', '1', $2)",
+        uuid4(),
+        text,
+        now - timedelta(days=1),
+        now + timedelta(days=1),
+    )
+
+
+async def test_a_page_is_served_from_memory_until_it_expires(
+    client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    assert "Eau potable" not in (await client.get("/")).text
+    await add_consultation(pool, "Eau potable")
+    assert "Eau potable" not in (await client.get("/")).text  # the copy of a moment ago
+    await asyncio.sleep(TTL + 0.05)
+    assert "Eau potable" in (await client.get("/")).text
+
+
+async def test_each_language_has_its_own_copy(client: httpx.AsyncClient) -> None:
+    assert '<html lang="fr">' in (await client.get("/?lang=fr")).text
+    assert '<html lang="en">' in (await client.get("/?lang=en")).text
+
+
+async def test_a_missing_page_is_not_kept(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/avis/ABC-DEF-GHJ")).status_code == 404
+    assert (await client.get("/avis/ABC-DEF-GHJ")).status_code == 404
