@@ -51,6 +51,8 @@ def cached(endpoint: Endpoint) -> Endpoint:
 
     @functools.wraps(endpoint)
     async def serve(request: Request) -> Response:
+        if request.scope.get("session"):  # personal: a name, a form token
+            return await endpoint(request)
         pages: PageCache = request.app.state.pages
         key = _key(request)
         hit = pages.get(key)

@@ -10,6 +10,22 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
+class Provider:
+    """An OpenID Connect provider as a relying party knows it."""
+
+    issuer: str
+    client_id: str
+    client_secret: str
+
+
+def _provider(env: os._Environ[str], prefix: str) -> Provider | None:
+    issuer = env.get(f"{prefix}_ISSUER")
+    if not issuer:
+        return None
+    return Provider(issuer, env[f"{prefix}_CLIENT_ID"], env[f"{prefix}_CLIENT_SECRET"])
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str | None
     var_dir: Path
@@ -19,6 +35,9 @@ class Settings:
     pseudonym_key: bytes
     projection_batch: int
     page_cache_seconds: float
+    citizen_provider: Provider | None
+    staff_provider: Provider | None
+    secure_cookies: bool
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -34,4 +53,7 @@ class Settings:
             pseudonym_key=env.get("TRIBUNE_PSEUDONYM_KEY", "tribune-development").encode(),
             projection_batch=int(env.get("TRIBUNE_PROJECTION_BATCH", "1000")),
             page_cache_seconds=float(env.get("TRIBUNE_PAGE_CACHE_SECONDS", "1")),
+            citizen_provider=_provider(env, "CITIZEN_OIDC"),
+            staff_provider=_provider(env, "STAFF_OIDC"),
+            secure_cookies=env.get("TRIBUNE_SECURE_COOKIES", "") == "1",
         )

@@ -12,6 +12,7 @@ from starlette.templating import Jinja2Templates
 
 from app import formatting
 from app.i18n import COOKIE, LANGUAGES, pick_language, translations
+from app.sessions import csrf_token
 from app.settings import ROOT
 from domain import format_receipt
 
@@ -38,6 +39,7 @@ def templates(language: str) -> Jinja2Templates:
         iso=formatting.iso,
         receipt=format_receipt,
         tr=lambda texts: (texts or {}).get(language, ""),
+        csrf_token=csrf_token,
     )
     return Jinja2Templates(env=env)
 

@@ -15,13 +15,15 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app import opendata, public
+from app import auth, opendata, public
+from app.auth import build_oauth
 from app.db import create_pool
 from app.headers import SecurityHeaders
 from app.mapping import build_mapper
 from app.pagecache import PageCache
 from app.projector import build_runner
 from app.repository import Repository
+from app.sessions import SessionMiddleware
 from app.settings import ROOT, Settings
 from app.store import EventStore
 from app.templating import render
@@ -49,6 +51,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
 routes: list[BaseRoute] = [
     *public.routes,
     *opendata.routes,
+    *auth.routes,
     Route("/health", health, name="health"),
     Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
 ]
@@ -77,9 +80,14 @@ def create_app(
 
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(SessionMiddleware, secure=settings.secure_cookies),
+        ],
         exception_handlers={HTTPException: http_error, 500: server_error},
         lifespan=lifespan,
     )
     app.state.pages = PageCache(ttl=settings.page_cache_seconds)
+    app.state.settings = settings
+    app.state.oauth = build_oauth(settings)
     return app
