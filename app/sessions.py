@@ -75,9 +75,12 @@ class SessionMiddleware:
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if session.get("kind"):  # a page for one person: kept by no cache
+                    headers["cache-control"] = "no-store"
                 cookie = await self._save(pool, session)
                 if cookie is not None:
-                    MutableHeaders(scope=message).append("set-cookie", cookie)
+                    headers.append("set-cookie", cookie)
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
