@@ -13,6 +13,7 @@ from typing import Any
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.starlette_client import OAuth
 from joserfc.errors import JoseError
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -60,9 +61,9 @@ def identity_hash(issuer: str, subject: str) -> str:
 
 def client(request: Request, kind: str) -> Any:
     oauth: OAuth = request.app.state.oauth
-    found = oauth.create_client(kind)
+    found = oauth.create_client(kind) if kind in SCOPES else None
     if found is None:
-        raise LookupError(f"no {kind} provider configured")
+        raise HTTPException(404)  # no such provider configured
     return found
 
 
@@ -91,13 +92,13 @@ async def callback(request: Request) -> Response:
     next_url = session.get("next") or "/"
     session.clear()
     session.rotate()
-    session["id_token"] = token.get("id_token", "")
+    session["id_token"] = token.get("id_token", "")  # the hint for RP-initiated logout
     session["kind"] = kind
+    session["name"] = claims.get("name", "")
     if kind == "citizen":
         await _citizen(request, provider, claims)
     else:
         session["staff_id"] = identity_hash(provider.issuer, claims["sub"])[:16]
-        session["name"] = claims.get("name", "")
         session["roles"] = [r for r in claims.get("roles", []) if r in ROLES]
     return RedirectResponse(next_url, status_code=303)
 

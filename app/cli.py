@@ -7,11 +7,13 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import replace
 
 from app.db import connect, connect_patiently
 from app.embedded import embedded_dsn, start_embedded
 from app.migrate import migrate
-from app.settings import Settings
+from app.settings import Provider, Settings
 
 log = logging.getLogger("tribune")
 
@@ -64,15 +66,37 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     where = (
         "DATABASE_URL" if settings.database_url else f"embedded PostgreSQL in {settings.var_dir}"
     )
-    print(f"Tribune on http://{settings.host}:{settings.port} ({where})", flush=True)
-    dsn, embedded = database_url(settings)
-    asyncio.run(_migrate(dsn))
-    if args.demo or (embedded and asyncio.run(_is_empty(dsn))):
-        from app.demo import load_demo
+    with ExitStack() as stack:
+        settings, identity = with_identity_providers(settings, stack)
+        first = f"Tribune on http://{settings.host}:{settings.port} ({where}){identity}"
+        print(first, flush=True)
+        dsn, embedded = database_url(settings)
+        asyncio.run(_migrate(dsn))
+        if args.demo or (embedded and asyncio.run(_is_empty(dsn))):
+            from app.demo import load_demo
 
-        print(asyncio.run(load_demo(dsn, settings)), flush=True)
-    uvicorn.run(create_app(dsn, settings), host=settings.host, port=settings.port)
+            print(asyncio.run(load_demo(dsn, settings)), flush=True)
+        uvicorn.run(create_app(dsn, settings), host=settings.host, port=settings.port)
     return 0
+
+
+def with_identity_providers(settings: Settings, stack: ExitStack) -> tuple[Settings, str]:
+    """No provider configured: the local one (development only), stopped with us."""
+    if settings.citizen_provider or settings.staff_provider:
+        return settings, ""
+    from app import devidp
+
+    base = f"http://{settings.host}:{settings.port}"
+    idp = stack.enter_context(
+        devidp.start(redirect_bases=[base], data_dir=settings.var_dir / "dev-idp")
+    )
+    citizen, staff = devidp.CITIZEN_CLIENT, devidp.STAFF_CLIENT
+    configured = replace(
+        settings,
+        citizen_provider=Provider(idp.issuer, citizen.client_id, citizen.client_secret),
+        staff_provider=Provider(idp.issuer, staff.client_id, staff.client_secret),
+    )
+    return configured, f"; local identity provider on {idp.issuer}: {devidp.describe_accounts()}"
 
 
 async def _status(dsn: str) -> list[tuple[str, int, int]]:

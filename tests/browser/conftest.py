@@ -23,6 +23,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from app.db import connect
 from projections.registry import all_projections
+from tests.idp import provider_env
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -113,7 +114,7 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
     """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port)}
+    env = {**os.environ, **provider_env(), "DATABASE_URL": database_url, "PORT": str(port)}
     log_path = tmp_path_factory.mktemp("live-server") / "serve.log"
     with (
         log_path.open("w") as log,

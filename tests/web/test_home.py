@@ -16,6 +16,7 @@ from asgi_lifespan import LifespanManager
 
 from app.db import connect
 from app.web import create_app
+from tests.idp import provider_env
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def test_tribune_serve_with_a_database_url_migrates_serves_and_loads_no_demo(
     database_url: str,
 ) -> None:
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port)}
+    env = {**os.environ, **provider_env(), "DATABASE_URL": database_url, "PORT": str(port)}
     with subprocess.Popen(
         [sys.executable, "-m", "app", "serve"], env=env, stdout=subprocess.PIPE, text=True
     ) as server:
