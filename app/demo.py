@@ -6,6 +6,8 @@ import random
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
+from app.admin import store_document
+from app.admin_forms import Pdf
 from app.db import create_pool
 from app.mapping import build_mapper
 from app.participants import register_participant
@@ -19,6 +21,10 @@ ORGANIZER = StaffId("demo-organizer")
 CLERK = StaffId("demo-clerk")
 MODERATORS = (StaffId("demo-moderator-1"), StaffId("demo-moderator-2"))
 DAY = timedelta(days=1)
+REPORT_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 FIRST_NAMES = ["Marie", "Jean", "Sophie", "Luc", "Isabelle", "Mathieu", "Nathalie", "Amina"]
 LAST_NAMES = ["Tremblay", "Gagnon", "Roy", "Côté", "Bouchard", "Gauthier", "Morin", "Lavoie"]
 ADDRESS = "Commission des consultations, 1045, rue des Parlementaires, Québec (Québec) G1A 1A3"
@@ -115,11 +121,23 @@ async def load_demo(dsn: str, settings: Settings, per_consultation: int = 120) -
             if start < 0:
                 received += await _submissions(repository, rng, c, now, per_consultation)
             if end < -10:
-                c.publish_report(ORGANIZER, now, bilingual("Rapport", "Report"), "rapport.pdf")
-                await repository.save(c)
+                await _report(repository, c, now)
     finally:
         await pool.close()
     return f"demo data: {len(TOPICS)} consultations, {received} submissions"
+
+
+async def _report(repository: Repository, c: Consultation, now: datetime) -> None:
+    """A short report as a real PDF, stored with the event that publishes it."""
+    report_id = uuid4()
+    summary = bilingual(
+        "Nous avons entendu un appel clair à une participation sans ordinateur.",
+        "We heard a clear call for taking part without a computer.",
+    )
+    c.publish_report(ORGANIZER, now, summary, str(report_id))
+    async with repository.store.transaction() as conn:
+        await store_document(conn, c.id, report_id, Pdf("rapport.pdf", REPORT_PDF), ORGANIZER)
+        await repository.save(c, conn=conn)
 
 
 async def _submissions(

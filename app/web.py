@@ -15,7 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app import auth, opendata, public
+from app import admin, auth, opendata, public
 from app.auth import build_oauth
 from app.db import create_pool
 from app.headers import SecurityHeaders
@@ -50,8 +50,10 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 routes: list[BaseRoute] = [
     *public.routes,
+    *admin.public_routes,
     *opendata.routes,
     *auth.routes,
+    Mount("/admin", routes=admin.routes),
     Route("/health", health, name="health"),
     Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
 ]

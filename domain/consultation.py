@@ -23,9 +23,12 @@ from domain.errors import (
     ConsultationNotFinishedError,
     ConsultationNotOpenError,
     ConsultationNotScheduledError,
+    DocumentAlreadyAttachedError,
+    DocumentNotAttachedError,
     DomainError,
     GracePeriodOverError,
     InconsistentDatesError,
+    InvalidContentError,
     InvalidScheduleError,
     MissingCallStartError,
     MissingPostmarkError,
@@ -41,6 +44,8 @@ from domain.values import (
     require_aware,
     validate_text,
 )
+
+MAX_FILENAME_LENGTH = 255
 
 
 class Consultation(Aggregate):
@@ -112,6 +117,7 @@ class Consultation(Aggregate):
         self.report_summary: Bilingual | None = None
         self.report_document: str | None = None
         self.report_published_at: datetime | None = None
+        self.documents: list[dict[str, Any]] = []
 
     # Organizer commands --------------------------------------------------------
 
@@ -218,6 +224,53 @@ class Consultation(Aggregate):
         self.report_summary, self.report_document = summary, document
         self.report_published_at = at
 
+    def attach_document(
+        self,
+        by: StaffId,
+        at: datetime,
+        *,
+        document_id: UUID,
+        title: Bilingual,
+        filename: str,
+        size: int,
+    ) -> None:
+        """Add a document for the public to read; its bytes are kept outside the events."""
+        require_aware(at)
+        check_bilingual("title", title)
+        validate_text(filename, max_length=MAX_FILENAME_LENGTH)
+        if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
+            raise InvalidContentError("a document has a positive size in bytes")
+        self._attach_document(by, at, document_id, title, filename, size)
+
+    @event("DocumentAttached")
+    def _attach_document(
+        self,
+        by: StaffId,
+        at: datetime,
+        document_id: UUID,
+        title: Bilingual,
+        filename: str,
+        size: int,
+    ) -> None:
+        self._require(ConsultationStatus.DRAFT, ConsultationStatus.SCHEDULED)
+        if self._document_index(document_id) is not None:
+            raise DocumentAlreadyAttachedError(document_id)
+        document = {"id": document_id, "title": title, "filename": filename, "size": size}
+        self.documents = [*self.documents, document]
+
+    def remove_document(self, by: StaffId, at: datetime, document_id: UUID) -> None:
+        """Withdraw a document from the public page; the event log keeps that it was there."""
+        require_aware(at)
+        self._remove_document(by, at, document_id)
+
+    @event("DocumentRemoved")
+    def _remove_document(self, by: StaffId, at: datetime, document_id: UUID) -> None:
+        self._require(ConsultationStatus.DRAFT, ConsultationStatus.SCHEDULED)
+        index = self._document_index(document_id)
+        if index is None:
+            raise DocumentNotAttachedError(document_id)
+        self.documents = [d for i, d in enumerate(self.documents) if i != index]
+
     # Rules ----------------------------------------------------------------------
 
     @property
@@ -313,6 +366,10 @@ class Consultation(Aggregate):
         if self.status is ConsultationStatus.DRAFT:
             raise ConsultationNotScheduledError
         raise ConsultationNotDraftError
+
+    def _document_index(self, document_id: UUID) -> int | None:
+        ids = [d["id"] for d in self.documents]
+        return ids.index(document_id) if document_id in ids else None
 
     def _content(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in EDITABLE}

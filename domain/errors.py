@@ -79,6 +79,16 @@ class InvalidContentError(DomainError):
     message = "A French and an English text are required."
 
 
+class DocumentAlreadyAttachedError(DomainError):
+    code = "document_already_attached"
+    message = "This document is already attached to the consultation."
+
+
+class DocumentNotAttachedError(DomainError):
+    code = "document_not_attached"
+    message = "This document is not attached to the consultation."
+
+
 # Receiving submissions -----------------------------------------------------------
 
 

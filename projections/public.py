@@ -108,6 +108,8 @@ class PublicConsultations(Projection):
         "ClosedEarly",
         "Cancelled",
         "ReportPublished",
+        "DocumentAttached",
+        "DocumentRemoved",
     )
 
     def _set(self, batch: Batch, event: Any, **columns: Any) -> None:
@@ -144,6 +146,29 @@ class PublicConsultations(Projection):
             report_summary=e.summary,
             report_document=e.document,
             report_published_at=e.at,
+        )
+
+    def consultation_document_attached(self, batch: Batch, e: Any, _: int) -> None:
+        document = {
+            "id": str(e.document_id),
+            "title": e.title,
+            "filename": e.filename,
+            "size": e.size,
+        }
+        batch.execute(
+            "UPDATE public_consultations SET documents = documents || $2::jsonb"
+            " WHERE consultation_id = $1",
+            e.originator_id,
+            json.dumps([document]),
+        )
+
+    def consultation_document_removed(self, batch: Batch, e: Any, _: int) -> None:
+        batch.execute(
+            "UPDATE public_consultations SET documents = coalesce((SELECT jsonb_agg(d ORDER BY n)"
+            " FROM jsonb_array_elements(documents) WITH ORDINALITY AS x(d, n)"
+            " WHERE d->>'id' <> $2), '[]'::jsonb) WHERE consultation_id = $1",
+            e.originator_id,
+            str(e.document_id),
         )
 
 

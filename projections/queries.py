@@ -33,6 +33,7 @@ class Consultation:
     report_published_at: datetime | None
     received: int = 0
     published: int = 0
+    documents: list[dict[str, Any]] = field(default_factory=list)
 
     def phase(self, now: datetime) -> str:
         if self.status == "cancelled":
@@ -115,7 +116,7 @@ _CONSULTATION_COLUMNS = (
     "c.consultation_id AS id, c.status, c.title, c.summary, c.body, c.questions, c.opens_at,"
     " c.closes_at, c.mail_grace_days, c.postal_address, c.phone, c.phone_hours,"
     " c.closed_early_reason, c.cancelled_reason, c.report_summary, c.report_document,"
-    " c.report_published_at"
+    " c.report_published_at, c.documents"
 )
 _COUNTED = (
     " coalesce(sum(n), 0)::int AS received,"
@@ -132,7 +133,15 @@ _SUBMISSION_COLUMNS = (
 
 def _consultation(row: Any) -> Consultation:
     values = dict(row)
-    for name in ("title", "summary", "body", "questions", "phone_hours", "report_summary"):
+    for name in (
+        "title",
+        "summary",
+        "body",
+        "questions",
+        "phone_hours",
+        "report_summary",
+        "documents",
+    ):
         if values[name] is not None:
             values[name] = json.loads(values[name])
     return Consultation(**values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.admin import AdminConsultations
 from projections.base import Projection
 from projections.public import OpenSealed, PublicConsultations, PublicSubmissions
 
@@ -13,4 +14,8 @@ def _sealed_shut(key: bytes | None, sealed: str | None) -> None:
 def all_projections(
     pseudonym_key: bytes = b"tribune-development", open_sealed: OpenSealed = _sealed_shut
 ) -> list[Projection]:
-    return [PublicConsultations(), PublicSubmissions(pseudonym_key, open_sealed)]
+    return [
+        PublicConsultations(),
+        PublicSubmissions(pseudonym_key, open_sealed),
+        AdminConsultations(),
+    ]
