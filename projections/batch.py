@@ -45,7 +45,10 @@ class Batch:
         self._statements: list[tuple[str, tuple[Any, ...]]] = []
 
     def _of(self, table: Table) -> _Changes:
-        return self._changes.setdefault(table, _Changes())
+        changes = self._changes.get(table)
+        if changes is None:
+            changes = self._changes[table] = _Changes()
+        return changes
 
     def insert(self, table: Table, **row: Any) -> None:
         self._of(table).inserted[row[table.key]] = row

@@ -54,19 +54,25 @@ class Runner:
     mapper: Mapper[UUID]
     projections: Sequence[Projection]
     batch_size: int = 1000
+    # A rebuild has no reader waiting on each batch: bigger batches merge a receipt
+    # and its decision into one row write (measured ~40% faster, docs/performance.md).
+    rebuild_batch_size: int = 20_000
     poll_interval: float = 5.0
     retry_interval: float = 1.0
 
-    async def catch_up(self, projection: Projection, position: int) -> int:
+    async def catch_up(
+        self, projection: Projection, position: int, batch_size: int | None = None
+    ) -> int:
         """Apply one batch after `position`; return the new position (same if none)."""
+        size = batch_size or self.batch_size
         head = await self.store.max_notification_id() or 0
         if head <= position:
             return position
         notes = await self.store.select_notifications(
-            position, self.batch_size, stop=head, topics=projection.topics, inclusive_of_start=False
+            position, size, stop=head, topics=projection.topics, inclusive_of_start=False
         )
         # Fewer than a full batch: nothing it handles lies between the last one and head.
-        new_position = notes[-1].id if len(notes) == self.batch_size else head
+        new_position = notes[-1].id if len(notes) == size else head
         batch = Batch()
         events = [self.mapper.to_domain_event(n) for n in notes]
         async with self.store.transaction() as conn:
@@ -152,7 +158,7 @@ class Runner:
     ) -> int:
         head = await self.store.max_notification_id() or 0
         while position < head:
-            position = await self.catch_up(projection, position)
+            position = await self.catch_up(projection, position, self.rebuild_batch_size)
             if progress is not None:
                 progress(position, head)
         return position
