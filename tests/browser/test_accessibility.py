@@ -6,6 +6,8 @@ To check a new page, add it to PAGES (once per language): every test below runs 
 from __future__ import annotations
 
 import asyncio
+import json
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -27,6 +29,8 @@ class PageUnderTest:
         return f"{self.kind} ({self.lang})"
 
 
+ORGANIZER = {"kind": "staff", "staff_id": "o1", "name": "Odile", "roles": ["organizer"]}
+
 # Every public page, by kind; its address is found in the demo data (site_paths).
 KINDS = [
     "home",
@@ -38,6 +42,12 @@ KINDS = [
     "submission",
     "statistics",
     "ledger",
+    # The organizers' admin, signed in as an organizer.
+    "admin_list",
+    "admin_new",
+    "admin_show",
+    "admin_history",
+    "admin_preview",
 ]
 PAGES = [PageUnderTest(kind, lang) for kind in KINDS for lang in ("fr", "en")]
 
@@ -55,6 +65,15 @@ async def _site_paths(database_url: str) -> dict[str, str]:
                 " ELSE 'closed' END AS phase FROM public_consultations ORDER BY phase"
             )
         }
+        session = secrets.token_urlsafe(32)
+        await conn.execute(
+            "INSERT INTO web_sessions (id_hash, data, idle_seconds, expires_at)"
+            " VALUES (sha256($1::text::bytea), $2, 3600, now() + interval '1 hour')",
+            session,
+            json.dumps(
+                {"kind": "staff", "staff_id": "o1", "name": "Odile", "roles": ["organizer"]}
+            ),
+        )
         receipt = await conn.fetchval(
             "SELECT receipt_number FROM public_submissions WHERE status = 'published' LIMIT 1"
         )
@@ -71,6 +90,12 @@ async def _site_paths(database_url: str) -> dict[str, str]:
         "submission": f"/avis/{receipt}",
         "statistics": f"{base}/statistiques",
         "ledger": f"{base}/registre",
+        "admin_list": "/admin/",
+        "admin_new": "/admin/consultations/nouvelle",
+        "admin_show": f"/admin{base}",
+        "admin_history": f"/admin{base}/historique",
+        "admin_preview": f"/admin{base}/apercu",
+        "session": session,
     }
 
 
@@ -83,6 +108,9 @@ def site_paths(live_server: str, database_url: str) -> dict[str, str]:
 def visit(live_server: str, site_paths: dict[str, str]) -> Visit:
     async def go(page: Page, target: PageUnderTest) -> None:
         path = site_paths[target.kind]
+        if target.kind.startswith("admin"):
+            cookie = {"name": "tribune_session", "value": site_paths["session"], "url": live_server}
+            await page.context.add_cookies([cookie])  # type: ignore[list-item]
         joiner = "&" if "?" in path else "?"
         response = await page.goto(f"{live_server}{path}{joiner}lang={target.lang}")
         assert response is not None
