@@ -38,6 +38,7 @@ class Settings:
     citizen_provider: Provider | None
     staff_provider: Provider | None
     secure_cookies: bool
+    rate_per_address: str
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -56,4 +57,5 @@ class Settings:
             citizen_provider=_provider(env, "CITIZEN_OIDC"),
             staff_provider=_provider(env, "STAFF_OIDC"),
             secure_cookies=env.get("TRIBUNE_SECURE_COOKIES", "") == "1",
+            rate_per_address=env.get("TRIBUNE_RATE_PER_ADDRESS", "120/minute"),
         )

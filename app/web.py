@@ -22,6 +22,7 @@ from app.headers import SecurityHeaders
 from app.mapping import build_mapper
 from app.pagecache import PageCache
 from app.projector import build_runner
+from app.ratelimit import PerAddressLimit, new_limiter
 from app.repository import Repository
 from app.sessions import SessionMiddleware
 from app.settings import ROOT, Settings
@@ -83,13 +84,15 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, https=settings.secure_cookies),
             Middleware(SessionMiddleware, secure=settings.secure_cookies),
+            Middleware(PerAddressLimit, rate=settings.rate_per_address),
         ],
         exception_handlers={HTTPException: http_error, 500: server_error},
         lifespan=lifespan,
     )
     app.state.pages = PageCache(ttl=settings.page_cache_seconds)
     app.state.settings = settings
+    app.state.limiter = new_limiter()
     app.state.oauth = build_oauth(settings)
     return app
