@@ -2,12 +2,12 @@
 
     python bench/public_pages.py [--dsn DSN] [--submissions N ...] [--duration S]
                                  [--workers W ...] [--clients C ...] [--rate R] [--quick]
-                                 [--fast-http] [--keep]
+                                 [--fast-http] [--page-cache S] [--keep] [--reuse]
 
 Needs `wrk` (Debian: `apt-get install -y wrk`, as root); the script says so and stops
 if it is missing. Without --dsn, an embedded PostgreSQL is started in var/bench-pgdata
 (shared with the other benches). The database `bench_pages` is dropped, created and
-migrated at the start, and dropped at the end unless --keep.
+migrated at the start, and dropped at the end unless --keep (--database to name another).
 
 For each size in --submissions (default 10 000 then 1 000 000: the database grows from
 one to the next), the script:
@@ -22,7 +22,8 @@ one to the next), the script:
    opinions: first page, pages 2, 5 and 10 by the `apres` cursor found in the HTML,
    region and channel filters, a French search; permanent pages /avis/<receipt>,
    statistics, ledger; each in French and with ?lang=en) and checks every URL answers
-   200;
+   200. Hot pages make ~70 % of the requests; the rest is a long tail (3 000 distinct
+   permanent pages, pages 3 to 20 of the list) that a short page cache cannot absorb;
 5. for each worker count W: serves the app as production does
    (`uvicorn --factory app.asgi:create --workers W`, DATABASE_URL, no projector in the
    web process, no access log) and, for each client count C, runs
@@ -35,12 +36,23 @@ one to the next), the script:
    errors = responses with a status of 400 or more + socket errors (connect, read,
    write, timeout), as wrk counts them; every URL was checked to answer 200 beforehand,
    so a redirect cannot hide among the successes. An `arrivals` line follows each case:
-   what the writer stored and how far the projector was behind once it stopped.
+   what the writer stored and how far the projector was behind once it stopped; then
+   `cpu_ms_per_request web=<a> db=<b> wrk=<c>`: CPU time per request of the uvicorn
+   processes, of their PostgreSQL backends and of wrk itself (from /proc and
+   getrusage), which holds whatever else the machine is running; on C dedicated cores
+   the ceiling is about C * 1000 / (a + b + c) requests a second.
 
-Before the load, one client fetches each kind of page in turn (no other load) and
-prints its median: `page submissions=<N> kind=<k> p50_ms=<x> bytes=<b>`.
+Before the load, one client fetches each kind of page in turn (no other load):
 
---quick: 5 000 submissions, 5 s per case. --fast-http: uvicorn with httptools and uvloop
+    page submissions=<N> kind=<k> p50_ms=<x> repeated_p50_ms=<y> bytes=<b>
+
+p50_ms: addresses made unique by an extra parameter, so the page is rendered from the
+database (compare it between sizes); repeated_p50_ms: one address again and again (the
+app's one-second page cache answers, app/pagecache.py).
+
+--quick: 5 000 submissions, 5 s per case. --page-cache S sets TRIBUNE_PAGE_CACHE_SECONDS
+for the server (0 turns the cache off). --keep keeps the database; --reuse measures it
+again as it is, without generating anything. --fast-http: uvicorn with httptools and uvloop
 (installed apart: `.venv/bin/pip install --target var/bench-extra uvloop httptools`), to
 see what the HTTP layer costs; the default is what the Procfile runs with the
 project's dependencies (h11 and asyncio).
@@ -55,13 +67,14 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -107,6 +120,7 @@ INSERT_BATCH = 5000  # stored events per insert_events call
 DECISION_DELAY = 500  # a decision is appended this many submissions after the receipt
 SEED = 20261128
 PROBES = 25  # sequential requests per kind of page in the single-client probe
+TAIL = 3000  # distinct permanent pages /avis/<receipt> in the mix
 
 PUBLISHED, REDACTED, REFUSED, WITHDRAWN = 0.70, 0.1, 0.10, 0.05  # the rest stays pending
 CHANNELS = (Channel.ONLINE, Channel.MAIL, Channel.PHONE)
@@ -316,14 +330,14 @@ def with_database(dsn: str, name: str) -> str:
     return urlunsplit(urlsplit(dsn)._replace(path="/" + name))
 
 
-async def fresh_database(server_dsn: str) -> str:
+async def fresh_database(server_dsn: str, name: str) -> str:
     admin = await connect(server_dsn)
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DATABASE}"')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    dsn = with_database(server_dsn, DATABASE)
+    dsn = with_database(server_dsn, name)
     conn = await connect(dsn)
     try:
         await migrate(conn)
@@ -332,10 +346,10 @@ async def fresh_database(server_dsn: str) -> str:
     return dsn
 
 
-async def drop_database(server_dsn: str) -> None:
+async def drop_database(server_dsn: str, name: str) -> None:
     admin = await connect(server_dsn)
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
 
@@ -374,7 +388,9 @@ def start_projector(dsn: str) -> subprocess.Popen[bytes]:
     )
 
 
-def start_server(dsn: str, workers: int, port: int, fast_http: bool) -> subprocess.Popen[bytes]:
+def start_server(
+    dsn: str, workers: int, port: int, fast_http: bool, page_cache: float | None
+) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
         "-m",
@@ -393,7 +409,10 @@ def start_server(dsn: str, workers: int, port: int, fast_http: bool) -> subproce
     ]
     if fast_http:
         command += ["--http", "httptools", "--loop", "uvloop"]
-    process = subprocess.Popen(command, cwd=REPO, env=env_for(dsn, fast_http))
+    env = env_for(dsn, fast_http)
+    if page_cache is not None:
+        env["TRIBUNE_PAGE_CACHE_SECONDS"] = str(page_cache)
+    process = subprocess.Popen(command, cwd=REPO, env=env)
     deadline = time.monotonic() + 60
     healthy = 0
     while healthy < workers * 4:  # every worker up (the kernel spreads connections)
@@ -533,7 +552,13 @@ def next_link(page: str) -> str | None:
 
 
 async def url_mix(base: str, dsn: str) -> list[Page]:
-    """Every kind of public page, in French and in English, as links on the site give."""
+    """Every kind of public page, in French and in English, as links on the site give.
+
+    A few hot pages (home, consultations, first pages of the lists, filters, searches,
+    statistics, ledgers) and a long tail: permanent pages /avis/<receipt>, each of
+    thousands asked once per pass through the list, and pages further down the list.
+    Shares of requests: hot pages ~70 %, the long tail ~30 %; French 2/3, English 1/3.
+    """
     conn = await connect(dsn)
     try:
         rows = await conn.fetch(
@@ -541,52 +566,66 @@ async def url_mix(base: str, dsn: str) -> list[Page]:
             " LEFT JOIN public_counts k USING (consultation_id)"
             " GROUP BY 1 ORDER BY n DESC, 1"
         )
-        main = rows[0]["consultation_id"]
         receipts = [
             r[0]
             for r in await conn.fetch(
                 "SELECT receipt_number FROM public_submissions WHERE status = 'published'"
-                " ORDER BY random() LIMIT 40"
+                " ORDER BY random() LIMIT $1",
+                TAIL,
             )
         ]
     finally:
         await conn.close()
-    others = [r["consultation_id"] for r in rows[1:]]
+    main, others = rows[0]["consultation_id"], [r["consultation_id"] for r in rows[1:]]
     listing = f"/consultations/{main}/avis"
-    pages = [Page("home", "/"), Page("home", "/")]
-    pages += [Page("consultation", f"/consultations/{c}") for c in [main, main, *others]]
-    pages += [Page("list_first", listing), Page("list_first", f"/consultations/{others[0]}/avis")]
+    hot = [Page("home", "/")] * 3
+    hot += [Page("consultation", f"/consultations/{c}") for c in [main, main, *others]]
+    hot += [Page("list_first", listing)] * 3 + [
+        Page("list_first", f"/consultations/{others[0]}/avis")
+    ]
+    deep: list[Page] = []
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         path: str | None = listing
-        for number in range(1, 11):  # pages 2, 5 and 10, each by the link of the one before
+        for number in range(2, 21):  # pages 2 to 20, each by the link of the one before
             assert path is not None
-            response = await client.get(path)
-            path = next_link(response.text)
-            if number + 1 in (2, 5, 10) and path is not None:
-                pages.append(Page("list_page_n", path))
+            path = next_link((await client.get(path)).text)
+            if path is not None:
+                (hot if number == 2 else deep).append(Page("list_page_n", path))
         for query in ({"region": "06"}, {"canal": "mail"}, {"region": "03", "canal": "phone"}):
-            pages.append(Page("list_filtered", f"{listing}?{urlencode(query)}"))
+            hot.append(Page("list_filtered", f"{listing}?{urlencode(query)}"))
         for words in SEARCHES:
             searched = f"{listing}?{urlencode({'q': words})}"
-            pages.append(Page("list_search", searched))
-        second = next_link((await client.get(searched)).text)
-        if second is not None:
-            pages.append(Page("list_search", second))
-    pages += [Page("receipt", f"/avis/{r}") for r in receipts[:8]]
-    pages += [Page("statistics", f"/consultations/{c}/statistiques") for c in (main, others[0])]
-    pages += [Page("ledger", f"/consultations/{c}/registre") for c in (main, others[0])]
-    english = [Page(p.kind, p.path + ("&" if "?" in p.path else "?") + "lang=en") for p in pages]
-    english += [Page("receipt", f"/avis/{r}?lang=en") for r in receipts[8:16]]
-    french = pages + [Page("receipt", f"/avis/{r}") for r in receipts[16:40]]
-    # Twice as many French pages as English ones, shuffled once (a fixed order for wrk).
-    mixed = french + english + french[::2]
-    random.Random(SEED).shuffle(mixed)
+            hot += [Page("list_search", searched)] * 2
+            second = next_link((await client.get(searched)).text)
+            if second is not None:
+                hot.append(Page("list_search", second))
+    for c in (main, main, others[0]):
+        hot.append(Page("statistics", f"/consultations/{c}/statistiques"))
+        hot.append(Page("ledger", f"/consultations/{c}/registre"))
+    tail = [Page("receipt", f"/avis/{r}") for r in receipts]
+
+    def english(page: Page) -> Page:
+        return Page(page.kind, page.path + ("&" if "?" in page.path else "?") + "lang=en")
+
+    # One pass: every receipt once (a third of them in English), deep pages, and the hot
+    # pages repeated until they make ~70 % of the pass.
+    tail = [english(p) if i % 3 == 0 else p for i, p in enumerate(tail)]
+    tail += [english(p) if i % 3 == 0 else p for i, p in enumerate(deep * 4)]
+    rounds = max(1, round(len(tail) * 0.7 / 0.3 / (len(hot) * 1.5)))
+    mixed = tail + (hot + [english(p) for p in hot[::2]]) * rounds
+    random.Random(SEED).shuffle(mixed)  # a fixed order: wrk cycles through it
     return mixed
 
 
-async def check_and_probe(base: str, pages: list[Page]) -> dict[str, tuple[float, int]]:
-    """Every URL answers 200 (not a redirect); then each kind's median, one client alone."""
-    timings: dict[str, list[float]] = {}
+async def check_and_probe(base: str, pages: list[Page]) -> dict[str, tuple[float, float, int]]:
+    """Every URL answers 200 (not a redirect); then each kind of page, one client alone.
+
+    Per kind: the median of PROBES requests made unique by an extra parameter (a miss
+    in the app's page cache: the page rendered from the database), the median of the
+    same number repeating one address (a hit, if the app caches), and the size.
+    """
+    fresh: dict[str, list[float]] = {}
+    again: dict[str, list[float]] = {}
     sizes: dict[str, int] = {}
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         for page in {p.path: p for p in pages}.values():
@@ -596,13 +635,96 @@ async def check_and_probe(base: str, pages: list[Page]) -> dict[str, tuple[float
         by_kind: dict[str, list[str]] = {}
         for page in pages:
             by_kind.setdefault(page.kind, []).append(page.path)
-        for kind, paths in by_kind.items():
+        for kind, paths in sorted(by_kind.items()):
             for i in range(PROBES):
-                started = time.perf_counter()
-                response = await client.get(paths[i % len(paths)])
-                timings.setdefault(kind, []).append(time.perf_counter() - started)
+                path = paths[i % len(paths)]
+                unique = f"{path}{'&' if '?' in path else '?'}probe={time.time_ns()}"
+                for timings, url in ((fresh, unique), (again, paths[0])):
+                    started = time.perf_counter()
+                    response = await client.get(url)
+                    timings.setdefault(kind, []).append(time.perf_counter() - started)
                 sizes[kind] = len(response.content)
-    return {kind: (statistics.median(t) * 1000, sizes[kind]) for kind, t in timings.items()}
+    return {
+        kind: (statistics.median(fresh[kind]) * 1000, statistics.median(again[kind]) * 1000, size)
+        for kind, size in sizes.items()
+    }
+
+
+# -- CPU accounting: what each request costs, whatever else the machine runs ------------
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def process_tree(root: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+                )
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, frontier = [root], [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        tree += children
+        frontier = children
+    return tree
+
+
+async def backends(dsn: str) -> dict[str, list[int]]:
+    """Server process ids of the database's connections, by application_name."""
+    conn = await connect(dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT application_name, pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await conn.close()
+    found: dict[str, list[int]] = {}
+    for name, pid in rows:
+        found.setdefault(name, []).append(pid)
+    return found
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds of the web processes and of their PostgreSQL backends."""
+
+    server: int
+    dsn: str
+    start: dict[int, float] = field(default_factory=dict)
+
+    def sample(self) -> dict[int, float]:
+        web = process_tree(self.server)
+        db = asyncio.run(backends(self.dsn)).get("tribune", [])
+        # Negative keys mark the database backends.
+        return {pid: cpu_seconds(abs(pid)) for pid in web + [-p for p in db] if pid}
+
+    def begin(self) -> None:
+        self.start = {abs(pid): value for pid, value in self.sample().items()}
+
+    def end(self) -> tuple[float, float]:
+        web = db = 0.0
+        for pid, value in self.sample().items():
+            spent = value - self.start.get(abs(pid), 0.0)
+            if pid > 0:
+                web += spent
+            else:
+                db += spent
+        return web, db
 
 
 # -- wrk ----------------------------------------------------------------------------------
@@ -615,12 +737,16 @@ class Load:
     p99_ms: float
     errors: int
     requests: int
+    wrk_cpu: float  # CPU seconds wrk itself used
 
 
 def run_wrk(base: str, paths_file: Path, clients: int, seconds: float) -> Load:
     command = ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds:g}s", "--latency"]
     command += ["--timeout", "10s", "-s", str(LUA), base, "--", str(paths_file)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     line = next(x for x in out.splitlines() if x.startswith("WRK_JSON "))
     found = json.loads(line.removeprefix("WRK_JSON "))
     errors = sum(found[k] for k in ("connect", "read", "write", "status", "timeout"))
@@ -630,6 +756,7 @@ def run_wrk(base: str, paths_file: Path, clients: int, seconds: float) -> Load:
         p99_ms=found["p99_us"] / 1000,
         errors=errors,
         requests=found["requests"],
+        wrk_cpu=wrk_cpu,
     )
 
 
@@ -677,28 +804,41 @@ async def load_history(dsn: str, history: History, count: int, first: bool) -> N
 def measure_size(args: argparse.Namespace, dsn: str, size: int, open_ids: list[UUID]) -> None:
     projector = start_projector(dsn)
     try:
+        asyncio.run(wait_caught_up(dsn))
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        server = start_server(dsn, 1, port, args.fast_http)
+        server = start_server(dsn, 1, port, args.fast_http, args.page_cache)
         try:
             pages = asyncio.run(url_mix(base, dsn))
             probe = asyncio.run(check_and_probe(base, pages))
         finally:
             stop(server)
-        for kind, (p50, size_bytes) in probe.items():
-            print(f"page submissions={size} kind={kind} p50_ms={p50:.1f} bytes={size_bytes}")
+        for kind, (rendered, repeated, size_bytes) in probe.items():
+            print(
+                f"page submissions={size} kind={kind} p50_ms={rendered:.1f}"
+                f" repeated_p50_ms={repeated:.1f} bytes={size_bytes}"
+            )
+        kinds = Counter(p.kind for p in pages)
+        print(
+            f"mix requests={len(pages)} distinct={len({p.path for p in pages})} "
+            + " ".join(f"{kind}={n}" for kind, n in sorted(kinds.items())),
+            flush=True,
+        )
         paths_file = REPO / "var" / f"bench-pages-{size}.txt"
         paths_file.write_text("".join(p.path + "\n" for p in pages))
         for workers in args.workers:
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            server = start_server(dsn, workers, port, args.fast_http)
+            server = start_server(dsn, workers, port, args.fast_http, args.page_cache)
             try:
                 run_wrk(base, paths_file, 64, min(3.0, args.duration))  # warm-up, not counted
                 for clients in args.clients:
                     writer = start_writer(dsn, open_ids, args.rate, args.duration + 1)
                     load1 = os.getloadavg()[0]
+                    meter = CpuMeter(server.pid, dsn)
+                    meter.begin()
                     load = run_wrk(base, paths_file, clients, args.duration)
+                    web_cpu, db_cpu = meter.end()
                     arrived = writer_result(writer)
                     lag, catch_up = asyncio.run(wait_caught_up(dsn))
                     print(
@@ -715,6 +855,12 @@ def measure_size(args: argparse.Namespace, dsn: str, size: int, open_ids: list[U
                         f" load1_before={load1:.1f}",
                         flush=True,
                     )
+                    per = 1000 / max(load.requests, 1)
+                    print(
+                        f"  cpu_ms_per_request web={web_cpu * per:.2f} db={db_cpu * per:.2f}"
+                        f" wrk={load.wrk_cpu * per:.2f}",
+                        flush=True,
+                    )
             finally:
                 stop(server)
     finally:
@@ -729,7 +875,13 @@ def run(args: argparse.Namespace) -> None:
     server_dsn = args.dsn
     if server_dsn is None:
         server_dsn = embedded_dsn(start_embedded(PGDATA))
-    dsn = asyncio.run(fresh_database(server_dsn))
+    if args.reuse:  # measure the database a previous --keep run left, as it is
+        dsn = with_database(server_dsn, args.database)
+        size = asyncio.run(count_submissions(dsn))
+        ids = [c.id for c in make_consultations(datetime.now(UTC))[:3]]
+        measure_size(args, dsn, size, ids)
+        return
+    dsn = asyncio.run(fresh_database(server_dsn, args.database))
     sizes = sorted(args.submissions)
     settings = Settings.from_env()
     history = History(build_mapper(settings.cipher_key), [], max(sizes), datetime.now(UTC))
@@ -741,7 +893,16 @@ def run(args: argparse.Namespace) -> None:
             measure_size(args, dsn, size, open_ids)
     finally:
         if not args.keep:
-            asyncio.run(drop_database(server_dsn))
+            asyncio.run(drop_database(server_dsn, args.database))
+
+
+async def count_submissions(dsn: str) -> int:
+    conn = await connect(dsn)
+    try:
+        count: int = await conn.fetchval("SELECT count(*) FROM public_submissions")
+    finally:
+        await conn.close()
+    return count
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -754,7 +915,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, default=100, help="arriving submissions/s")
     parser.add_argument("--quick", action="store_true", help="5 000 submissions, 5 s")
     parser.add_argument("--fast-http", action="store_true", help="uvicorn on httptools+uvloop")
-    parser.add_argument("--keep", action="store_true", help="keep the bench_pages database")
+    parser.add_argument("--database", default=DATABASE, help=f"database name ({DATABASE})")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the database a --keep run left"
+    )
+    parser.add_argument(
+        "--page-cache", type=float, help="TRIBUNE_PAGE_CACHE_SECONDS for the server (0: off)"
+    )
     parser.add_argument("--writer", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--consultations", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
