@@ -1,7 +1,7 @@
-"""Render once: public pages are kept for a second, so a crowd costs one render a second.
+"""Render once: public pages are kept a few seconds; a crowd costs one render per page.
 
 Public pages show read tables that change only when the projector commits a batch;
-a page a second old is as good as new to its readers, and far cheaper. Pages that
+a page a few seconds old is as good as new to its readers, and far cheaper. Pages that
 are personal (a citizen's own receipt and drafts) are never cached.
 """
 

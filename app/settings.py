@@ -53,7 +53,7 @@ class Settings:
             # and stable, or every pseudonym changes at the next rebuild.
             pseudonym_key=env.get("TRIBUNE_PSEUDONYM_KEY", "tribune-development").encode(),
             projection_batch=int(env.get("TRIBUNE_PROJECTION_BATCH", "1000")),
-            page_cache_seconds=float(env.get("TRIBUNE_PAGE_CACHE_SECONDS", "1")),
+            page_cache_seconds=float(env.get("TRIBUNE_PAGE_CACHE_SECONDS", "5")),
             citizen_provider=_provider(env, "CITIZEN_OIDC"),
             staff_provider=_provider(env, "STAFF_OIDC"),
             secure_cookies=env.get("TRIBUNE_SECURE_COOKIES", "") == "1",

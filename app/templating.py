@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache, partial
 from typing import Any, TypeVar
 
@@ -19,6 +20,24 @@ from domain import format_receipt
 R = TypeVar("R", bound=Response)
 
 
+PATHS_KEPT = 100_000
+
+
+@jinja2.pass_context
+def url_for(context: Mapping[str, Any], name: str, /, **params: Any) -> str:
+    """Starlette's url_for, remembered per application: otherwise it tries every route,
+    each time (measured at 16% of a page's CPU, docs/performance.md)."""
+    request: Request = context["request"]
+    paths: dict[tuple[str, tuple[tuple[str, Any], ...]], str] = request.app.state.paths
+    key = (name, tuple(sorted(params.items())))
+    path = paths.get(key)
+    if path is None:
+        if len(paths) >= PATHS_KEPT:
+            paths.clear()
+        path = paths[key] = str(request.app.url_path_for(name, **params))
+    return str(request.base_url).rstrip("/") + path
+
+
 @cache
 def templates(language: str) -> Jinja2Templates:
     env = jinja2.Environment(
@@ -30,6 +49,7 @@ def templates(language: str) -> Jinja2Templates:
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
+        url_for=url_for,
         lang=language,
         other_lang="en" if language == "fr" else "fr",
         when=partial(formatting.when, language=language),

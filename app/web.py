@@ -93,6 +93,7 @@ def create_app(
     )
     app.state.pages = PageCache(ttl=settings.page_cache_seconds)
     app.state.settings = settings
+    app.state.paths = {}
     app.state.limiter = new_limiter()
     app.state.oauth = build_oauth(settings)
     return app
