@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit
 from uuid import uuid4
 
 REPO = Path(__file__).resolve().parent.parent
@@ -34,9 +34,10 @@ if str(REPO) not in sys.path:  # run as a script: `python bench/append.py`
 from eventsourcing.persistence import StoredEvent  # noqa: E402
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore  # noqa: E402
 
+from app.databases import create_database as fresh_database  # noqa: E402
+from app.databases import drop_database  # noqa: E402
 from app.db import connect, create_pool  # noqa: E402
 from app.embedded import embedded_dsn, start_embedded  # noqa: E402
-from app.migrate import migrate  # noqa: E402
 from app.store import EventStore  # noqa: E402
 
 PGDATA = REPO / "var" / "bench-pgdata"
@@ -98,27 +99,6 @@ def make_case(name: str, events: int) -> Case:
     raise ValueError(name)
 
 
-def with_database(dsn: str, name: str) -> str:
-    return urlunsplit(urlsplit(dsn)._replace(path="/" + name))
-
-
-async def fresh_database(server_dsn: str, name: str) -> str:
-    """Drop, create and migrate `name` on the server; return its DSN."""
-    admin = await connect(server_dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    dsn = with_database(server_dsn, name)
-    conn = await connect(dsn)
-    try:
-        await migrate(conn)
-    finally:
-        await conn.close()
-    return dsn
-
-
 async def count_events(dsn: str) -> int:
     conn = await connect(dsn)
     try:
@@ -126,14 +106,6 @@ async def count_events(dsn: str) -> int:
     finally:
         await conn.close()
     return count
-
-
-async def drop_database(server_dsn: str, name: str) -> None:
-    admin = await connect(server_dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 def split(batches: Batches, writers: int) -> list[Batches]:

@@ -39,7 +39,6 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
 REPO = Path(__file__).resolve().parent.parent
@@ -50,10 +49,10 @@ import asyncpg  # noqa: E402
 from eventsourcing.domain import Aggregate  # noqa: E402
 from eventsourcing.persistence import Mapper, StoredEvent  # noqa: E402
 
-from app.db import connect, create_pool  # noqa: E402
+from app import databases  # noqa: E402
+from app.db import create_pool  # noqa: E402
 from app.embedded import embedded_dsn, start_embedded  # noqa: E402
 from app.mapping import build_mapper  # noqa: E402
-from app.migrate import migrate  # noqa: E402
 from app.projector import build_runner  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from app.store import EventStore  # noqa: E402
@@ -306,32 +305,12 @@ async def append(store: EventStore, conn: Any, chunks: Iterator[Save]) -> int:
 # -- Measurements ---------------------------------------------------------------------
 
 
-def with_database(dsn: str, name: str) -> str:
-    return urlunsplit(urlsplit(dsn)._replace(path="/" + name))
-
-
 async def fresh_database(server_dsn: str) -> str:
-    admin = await connect(server_dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DATABASE}"')
-    finally:
-        await admin.close()
-    dsn = with_database(server_dsn, DATABASE)
-    conn = await connect(dsn)
-    try:
-        await migrate(conn)
-    finally:
-        await conn.close()
-    return dsn
+    return await databases.create_database(server_dsn, DATABASE)
 
 
 async def drop_database(server_dsn: str) -> None:
-    admin = await connect(server_dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await databases.drop_database(server_dsn, DATABASE)
 
 
 async def settle(conn: Any) -> None:

@@ -91,10 +91,11 @@ import httpx  # noqa: E402
 from eventsourcing.domain import Aggregate  # noqa: E402
 from eventsourcing.persistence import Mapper, StoredEvent  # noqa: E402
 
+from app.databases import create_database as fresh_database  # noqa: E402
+from app.databases import drop_database, with_database  # noqa: E402
 from app.db import connect, create_pool  # noqa: E402
 from app.embedded import embedded_dsn, start_embedded  # noqa: E402
 from app.mapping import build_mapper  # noqa: E402
-from app.migrate import migrate  # noqa: E402
 from app.projector import build_runner  # noqa: E402
 from app.repository import Repository  # noqa: E402
 from app.services import SubmissionForm, receive_submission, run_command  # noqa: E402
@@ -324,34 +325,6 @@ async def append(store: EventStore, batches: Iterator[Save]) -> int:
 
 
 # -- Database and processes ------------------------------------------------------------
-
-
-def with_database(dsn: str, name: str) -> str:
-    return urlunsplit(urlsplit(dsn)._replace(path="/" + name))
-
-
-async def fresh_database(server_dsn: str, name: str) -> str:
-    admin = await connect(server_dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    dsn = with_database(server_dsn, name)
-    conn = await connect(dsn)
-    try:
-        await migrate(conn)
-    finally:
-        await conn.close()
-    return dsn
-
-
-async def drop_database(server_dsn: str, name: str) -> None:
-    admin = await connect(server_dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 def free_port() -> int:

@@ -8,11 +8,9 @@ import re
 import tempfile
 from functools import cache
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-from app.db import connect
+from app import databases
 from app.embedded import embedded_dsn, start_embedded
-from app.migrate import migrate
 
 
 @cache
@@ -25,41 +23,18 @@ def server_dsn() -> str:
     return embedded_dsn(start_embedded(folder / "pgdata"))
 
 
-def with_database(dsn: str, name: str) -> str:
-    parts = urlsplit(dsn)
-    return urlunsplit(parts._replace(path="/" + name))
-
-
 def database_name(label: str) -> str:
     """Unique to this run, so two runs can share one server."""
     return f"t{os.getpid()}_" + re.sub(r"[^a-z0-9]+", "_", label.lower())[-45:]
 
 
 async def drop_database(label: str) -> None:
-    admin = await connect(server_dsn())
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{database_name(label)}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await databases.drop_database(server_dsn(), database_name(label))
 
 
 async def create_database(label: str, *, migrated: bool = True) -> str:
     """A new, empty (and by default migrated) database; returns its DSN."""
-    name = database_name(label)
-    admin = await connect(server_dsn())
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    dsn = with_database(server_dsn(), name)
-    if migrated:
-        conn = await connect(dsn)
-        try:
-            await migrate(conn)
-        finally:
-            await conn.close()
-    return dsn
+    return await databases.create_database(server_dsn(), database_name(label), migrated=migrated)
 
 
 def fresh_database(label: str, *, migrated: bool = True) -> str:
