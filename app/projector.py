@@ -8,6 +8,7 @@ import sys
 import time
 
 from app.db import create_pool
+from app.mail import run_sender
 from app.mapping import build_mapper
 from app.settings import Settings
 from app.store import EventStore
@@ -25,6 +26,13 @@ def build_runner(store: EventStore, settings: Settings) -> Runner:
     )
 
 
+async def run_background(store: EventStore, settings: Settings, stop: asyncio.Event) -> None:
+    """The projections and the mail sender, until `stop`: in the web process or alone."""
+    async with asyncio.TaskGroup() as group:
+        group.create_task(build_runner(store, settings).run(stop))
+        group.create_task(run_sender(store.pool, settings.mail, stop))
+
+
 async def run_projector(dsn: str, settings: Settings) -> None:
     """Until SIGINT or SIGTERM: the Procfile's `projector`."""
     stop = asyncio.Event()
@@ -33,7 +41,7 @@ async def run_projector(dsn: str, settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
     pool = await create_pool(dsn, min_size=1, max_size=8, name="tribune-projector")
     try:
-        await build_runner(EventStore(pool), settings).run(stop)
+        await run_background(EventStore(pool), settings, stop)
     finally:
         await pool.close()
 

@@ -14,10 +14,18 @@ from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Any
 
+import asyncpg
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ANONYMOUS_IDLE = 2 * 3600
+UNREACHABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # a pooled connection cut in the middle of a query
+)
 ABSOLUTE = 12 * 3600
 
 
@@ -70,7 +78,11 @@ class SessionMiddleware:
             await self.app(scope, receive, send)
             return
         pool = scope["state"]["pool"]
-        session = await self._load(pool, _cookie(scope, self.cookie))
+        try:
+            session = await self._load(pool, _cookie(scope, self.cookie))
+        except UNREACHABLE:
+            # The page still answers (a form comes back with its text); nothing is saved.
+            session, scope["database_down"] = Session(None, {}), True
         scope["session"] = session
 
         async def send_with_cookie(message: Message) -> None:
@@ -78,7 +90,7 @@ class SessionMiddleware:
                 headers = MutableHeaders(scope=message)
                 if session.get("kind"):  # a page for one person: kept by no cache
                     headers["cache-control"] = "no-store"
-                cookie = await self._save(pool, session)
+                cookie = None if scope.get("database_down") else await self._save(pool, session)
                 if cookie is not None:
                     headers.append("set-cookie", cookie)
             await send(message)

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.mail import MailSettings
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -25,6 +27,20 @@ def _provider(env: os._Environ[str], prefix: str) -> Provider | None:
     return Provider(issuer, env[f"{prefix}_CLIENT_ID"], env[f"{prefix}_CLIENT_SECRET"])
 
 
+def _mail(env: os._Environ[str], var_dir: Path) -> MailSettings:
+    """No SMTP host: each email is written to var/outbox/<id>.eml (development)."""
+    return MailSettings(
+        outbox=Path(env.get("TRIBUNE_MAIL_OUTBOX", var_dir / "outbox")),
+        smtp_host=env.get("TRIBUNE_SMTP_HOST") or None,
+        smtp_port=int(env.get("TRIBUNE_SMTP_PORT", "587")),
+        smtp_tls=env.get("TRIBUNE_SMTP_TLS", "starttls"),  # starttls | tls | none
+        smtp_username=env.get("TRIBUNE_SMTP_USERNAME") or None,
+        smtp_password=env.get("TRIBUNE_SMTP_PASSWORD") or None,
+        sender=env.get("TRIBUNE_MAIL_FROM", MailSettings.sender),
+        public_url=env.get("TRIBUNE_PUBLIC_URL") or None,
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None
@@ -39,6 +55,7 @@ class Settings:
     staff_provider: Provider | None
     secure_cookies: bool
     rate_per_address: str
+    mail: MailSettings
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -58,4 +75,5 @@ class Settings:
             staff_provider=_provider(env, "STAFF_OIDC"),
             secure_cookies=env.get("TRIBUNE_SECURE_COOKIES", "") == "1",
             rate_per_address=env.get("TRIBUNE_RATE_PER_ADDRESS", "120/minute"),
+            mail=_mail(env, Path(env.get("TRIBUNE_VAR_DIR", ROOT / "var"))),
         )

@@ -15,13 +15,13 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from app import admin, auth, opendata, public
+from app import admin, auth, citizen, opendata, public
 from app.auth import build_oauth
 from app.db import create_pool
 from app.headers import SecurityHeaders
 from app.mapping import build_mapper
 from app.pagecache import PageCache
-from app.projector import build_runner
+from app.projector import run_background
 from app.ratelimit import PerAddressLimit, new_limiter
 from app.repository import Repository
 from app.sessions import SessionMiddleware
@@ -54,6 +54,7 @@ routes: list[BaseRoute] = [
     *admin.public_routes,
     *opendata.routes,
     *auth.routes,
+    *citizen.routes,
     Mount("/admin", routes=admin.routes),
     Route("/health", health, name="health"),
     Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
@@ -72,7 +73,7 @@ def create_app(
         store = EventStore(pool)
         repository = Repository(store, build_mapper(settings.cipher_key))
         stop = asyncio.Event()
-        running = projector and asyncio.create_task(build_runner(store, settings).run(stop))
+        running = projector and asyncio.create_task(run_background(store, settings, stop))
         try:
             yield {"pool": pool, "store": store, "repository": repository}
         finally:

@@ -250,3 +250,13 @@ async def ledger(
         for r in rows[:limit]
     ]
     return entries, entries[-1].position if len(rows) > limit else None
+
+
+async def submissions_of(conn: Any, participant_id: UUID) -> list[Submission]:
+    """A citizen's own submissions, newest first (their own page only)."""
+    rows = await conn.fetch(
+        f"SELECT {_SUBMISSION_COLUMNS} FROM public_submissions WHERE participant_id = $1"
+        " ORDER BY received_at DESC",
+        participant_id,
+    )
+    return [_submission(row) for row in rows]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from projections.admin import AdminConsultations
 from projections.base import Projection
+from projections.mail import OutgoingMail
 from projections.public import OpenSealed, PublicConsultations, PublicSubmissions
 
 
@@ -18,4 +19,5 @@ def all_projections(
         PublicConsultations(),
         PublicSubmissions(pseudonym_key, open_sealed),
         AdminConsultations(),
+        OutgoingMail(),
     ]

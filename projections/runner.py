@@ -110,7 +110,8 @@ class Runner:
                     *(self._hold_and_follow(p, wakers[p.name], stop) for p in self.projections)
                 )
             finally:
-                await listener.remove_listener(CHANNEL, wake)
+                with contextlib.suppress(asyncpg.InterfaceError, OSError):  # it may have died
+                    await listener.remove_listener(CHANNEL, wake)
 
     async def _hold_and_follow(
         self, projection: Projection, woken: asyncio.Event, stop: asyncio.Event

@@ -30,6 +30,11 @@ class PageUnderTest:
 
 
 ORGANIZER = {"kind": "staff", "staff_id": "o1", "name": "Odile", "roles": ["organizer"]}
+CITIZEN = {
+    "kind": "citizen",
+    "name": "Marie",
+    "participant_id": "7d1e1c61-0000-4000-8000-000000000001",
+}
 
 # Every public page, by kind; its address is found in the demo data (site_paths).
 KINDS = [
@@ -48,6 +53,9 @@ KINDS = [
     "admin_show",
     "admin_history",
     "admin_preview",
+    # The online channel, signed in as a citizen.
+    "citizen_form",
+    "citizen_submissions",
 ]
 PAGES = [PageUnderTest(kind, lang) for kind in KINDS for lang in ("fr", "en")]
 
@@ -74,6 +82,13 @@ async def _site_paths(database_url: str) -> dict[str, str]:
                 {"kind": "staff", "staff_id": "o1", "name": "Odile", "roles": ["organizer"]}
             ),
         )
+        citizen = secrets.token_urlsafe(32)
+        await conn.execute(
+            "INSERT INTO web_sessions (id_hash, data, idle_seconds, expires_at)"
+            " VALUES (sha256($1::text::bytea), $2, 3600, now() + interval '1 hour')",
+            citizen,
+            json.dumps(CITIZEN),
+        )
         receipt = await conn.fetchval(
             "SELECT receipt_number FROM public_submissions WHERE status = 'published' LIMIT 1"
         )
@@ -95,7 +110,10 @@ async def _site_paths(database_url: str) -> dict[str, str]:
         "admin_show": f"/admin{base}",
         "admin_history": f"/admin{base}/historique",
         "admin_preview": f"/admin{base}/apercu",
+        "citizen_form": f"{base}/participer",
+        "citizen_submissions": "/mes-avis",
         "session": session,
+        "citizen_session": citizen,
     }
 
 
@@ -108,9 +126,11 @@ def site_paths(live_server: str, database_url: str) -> dict[str, str]:
 def visit(live_server: str, site_paths: dict[str, str]) -> Visit:
     async def go(page: Page, target: PageUnderTest) -> None:
         path = site_paths[target.kind]
-        if target.kind.startswith("admin"):
-            cookie = {"name": "tribune_session", "value": site_paths["session"], "url": live_server}
-            await page.context.add_cookies([cookie])  # type: ignore[list-item]
+        for prefix, session in (("admin", "session"), ("citizen", "citizen_session")):
+            if target.kind.startswith(prefix):
+                value = site_paths[session]
+                cookie = {"name": "tribune_session", "value": value, "url": live_server}
+                await page.context.add_cookies([cookie])  # type: ignore[list-item]
         joiner = "&" if "?" in path else "?"
         response = await page.goto(f"{live_server}{path}{joiner}lang={target.lang}")
         assert response is not None

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from typing import Any
+from uuid import uuid4
 
 import asyncpg
 import httpx
@@ -47,14 +48,30 @@ ADMIN = [
     "admin_consultation_cancel", "admin_report_publish", "admin_document_attach",
     "admin_document_show", "admin_document_remove",
 ]  # fmt: skip
+CITIZENS = {
+    "anonymous": "sign_in",
+    "citizen": "allowed",
+    "clerk": "forbidden",
+    "moderator": "forbidden",
+    "organizer": "forbidden",
+}
+CITIZEN = [
+    "opinion_form",
+    "opinion_post",
+    "my_submissions",
+    "my_receipt",
+    "my_withdraw",
+    "my_appeal",
+]
 EXPECTED = {
     **dict.fromkeys(PUBLIC, EVERYONE),
     **dict.fromkeys(ADMIN, ORGANIZERS),
+    **dict.fromkeys(CITIZEN, CITIZENS),
     # No session, so no CSRF token to match: refused before anything else.
     "auth_sign_out": {**EVERYONE, "anonymous": "forbidden"},
 }
 SESSIONS = {
-    "citizen": {"kind": "citizen", "name": "Marie", "participant_id": None},
+    "citizen": {"kind": "citizen", "name": "Marie", "participant_id": str(uuid4())},
     "clerk": {"kind": "staff", "staff_id": "c1", "name": "Greffier", "roles": ["clerk"]},
     "moderator": {"kind": "staff", "staff_id": "m1", "name": "Mod", "roles": ["moderator"]},
     "organizer": {"kind": "staff", "staff_id": "o1", "name": "Orga", "roles": ["organizer"]},

@@ -1,0 +1,70 @@
+"""What a citizen types, read back and checked; everything typed is kept as typed."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from app.admin_forms import Errors, check_text
+from domain import REGIONS, Channel
+from projections import queries
+
+MAX_ANSWER = 20_000
+FIELDS = ("language", "region", "show_name", "form_token")
+
+
+@dataclass
+class OpinionForm:
+    values: dict[str, str]
+    errors: Errors = field(default_factory=dict)
+
+    def answers(self, consultation: queries.Consultation) -> list[str]:
+        return [self.values.get(f"answer_{i}", "") for i in range(len(consultation.questions))]
+
+
+def new_form() -> OpinionForm:
+    return OpinionForm({"language": "fr", "form_token": secrets.token_urlsafe(24)})
+
+
+def read_form(values: dict[str, str], consultation: queries.Consultation) -> OpinionForm:
+    """Check every field; keep what was typed."""
+    form = OpinionForm(values)
+    for i in range(len(consultation.questions)):
+        check_text(form.errors, values, f"answer_{i}", MAX_ANSWER)
+    if values.get("language") not in ("fr", "en"):
+        form.errors["language"] = "required"
+    if values.get("region") and values["region"] not in REGIONS:
+        form.errors["region"] = "region_invalid"
+    if not values.get("form_token"):
+        form.errors["form"] = "form_expired"
+    return form
+
+
+def opinion_text(form: OpinionForm, consultation: queries.Consultation, language: str) -> str:
+    """One text for the submission: the answers, each under its question when several."""
+    answers = form.answers(consultation)
+    if len(answers) == 1:
+        return answers[0]
+    return "\n\n".join(
+        f"{i + 1}. {q.get(language) or q.get('fr', '')}\n{a}"
+        for i, (q, a) in enumerate(zip(consultation.questions, answers, strict=True))
+    )
+
+
+def submission_fields(form: OpinionForm, consultation: queries.Consultation) -> dict[str, Any]:
+    language = form.values.get("language", "fr")
+    return {
+        "form_token": form.values["form_token"],
+        "consultation_id": consultation.id,
+        "channel": Channel.ONLINE,
+        "text": opinion_text(form, consultation, language),
+        "language": language,
+        "region": form.values.get("region") or None,
+        "show_name": form.values.get("show_name") == "on",
+    }
+
+
+def participant_of(session: dict[str, Any]) -> UUID:
+    return UUID(str(session["participant_id"]))
