@@ -24,7 +24,13 @@ from app.citizen_forms import OpinionForm, new_form, participant_of, read_form, 
 from app.csrf import protected
 from app.ratelimit import refused
 from app.roles import require
-from app.services import ChangedMeanwhileError, SubmissionForm, receive_submission, run_command
+from app.services import (
+    ChangedMeanwhileError,
+    SubmissionForm,
+    existing_receipt,
+    receive_submission,
+    run_command,
+)
 from app.sessions import session_of
 from app.templating import render
 from domain import REGIONS, DomainError, Submission, is_valid_receipt, normalize_receipt
@@ -99,6 +105,9 @@ async def _opinion_post(request: Request) -> Response:
     action = values.pop("action", "verifier")
     c = await consultation_of(request)
     form = read_form(values, c)
+    if action == "enregistrer" and any("\x00" in v for v in values.values()):
+        form.errors.setdefault("form", "text_invalid")  # PostgreSQL text holds no NUL
+        return show_form(request, c, form, status=400)
     if action == "enregistrer":
         await save_draft(request, c, OpinionForm(values))
         if request.headers.get("HX-Request") == "true":
@@ -117,13 +126,17 @@ async def _opinion_post(request: Request) -> Response:
 
 async def send(request: Request, c: queries.Consultation, form: OpinionForm) -> Response:
     participant = participant_of(session_of(request))
+    fields = submission_fields(form, c)
+    repository = request.state.repository
+    sent_before = await existing_receipt(repository, Submission.create_id(fields["form_token"]))
+    if sent_before is not None:  # a double click or a retry: the first receipt, not a limit
+        return to_receipt(request, sent_before.receipt_number)
     limited = await refused(request, SUBMISSIONS_PER_ACCOUNT, "submission", str(participant))
     if limited is not None:
         return limited
-    fields = submission_fields(form, c)
     submission = SubmissionForm(participant_id=participant, received_at=datetime.now(UTC), **fields)
     try:
-        receipt = await receive_submission(request.state.repository, submission)
+        receipt = await receive_submission(repository, submission)
     except DomainError as error:
         form.errors["form"] = error.code
         return show_form(request, c, form, status=409)
@@ -133,8 +146,11 @@ async def send(request: Request, c: queries.Consultation, form: OpinionForm) -> 
         c.id,
     )
     await wait_for_projection(request, receipt.notification_id)
-    url = request.url_for("my_receipt", receipt=receipt.receipt_number)
-    return RedirectResponse(str(url), status_code=303)
+    return to_receipt(request, receipt.receipt_number)
+
+
+def to_receipt(request: Request, number: str) -> Response:
+    return RedirectResponse(str(request.url_for("my_receipt", receipt=number)), status_code=303)
 
 
 async def wait_for_projection(request: Request, position: int | None) -> None:
@@ -195,7 +211,7 @@ async def _act(request: Request, command: Any) -> Response:
         context = {"s": s, "c": c, "now": datetime.now(UTC), "error": code}
         return render(request, "citizen/my_receipt.html", context, status=409)
     await wait_for_projection(request, position)
-    return RedirectResponse(str(request.url_for("my_receipt", receipt=s.receipt_number)), 303)
+    return to_receipt(request, s.receipt_number)
 
 
 @require("citizen")

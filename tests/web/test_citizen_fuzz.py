@@ -4,8 +4,8 @@ exactly what the form said."""
 from __future__ import annotations
 
 import string
-from urllib.parse import quote
 from typing import Any
+from urllib.parse import quote
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

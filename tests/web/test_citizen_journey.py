@@ -103,11 +103,13 @@ def j(journey: Journey) -> Journey:
     return journey
 
 
-async def test_sending_the_same_form_twice_gives_one_submission(j: Journey) -> None:
+async def test_twenty_concurrent_posts_of_one_form_give_one_submission_and_one_receipt(
+    j: Journey,
+) -> None:
     url = f"/consultations/{j.consultation.id}/participer"
     page = await j.client.get(url)
     data = {**form_of(page.text), "answer_0": ANSWER, "language": "fr", "action": "envoyer"}
-    answers = await asyncio.gather(*(j.client.post(url, data=data) for _ in range(5)))
+    answers = await asyncio.gather(*(j.client.post(url, data=data) for _ in range(20)))
     assert {a.status_code for a in answers} == {303}
     assert len({a.headers["location"] for a in answers}) == 1
     submission_id = Submission.create_id(data["form_token"])
@@ -208,3 +210,13 @@ async def test_with_the_database_down_nothing_is_saved_and_the_text_comes_back(
     assert answer.status_code == 503, answer.text
     assert "Rien n'a été enregistré" in answer.text
     assert "Mon texte précieux</textarea>" in answer.text
+
+
+async def test_a_draft_with_a_null_byte_is_refused_with_the_text_kept(j: Journey) -> None:
+    url = f"/consultations/{j.consultation.id}/participer"
+    page = await j.client.get(url)
+    data = {**form_of(page.text), "answer_0": "avant\x00après", "action": "enregistrer"}
+    answer = await j.client.post(url, data=data)
+    assert answer.status_code == 400
+    assert "caractères de contrôle" in answer.text
+    assert "avant" in answer.text
