@@ -55,7 +55,7 @@ BODIES = {
     "fr": {
         "received": (
             "Nous avons bien reçu votre avis sur la consultation « {title} ».\n\n"
-            "Votre numéro de reçu : {receipt}\n"
+            "Votre numéro de réception : {receipt}\n"
             "Gardez-le : il sert à suivre votre avis, à le retirer ou à faire appel.\n\n"
             "Et maintenant ? Un modérateur ou une modératrice de l'organisme indépendant "
             "va lire votre avis selon la charte de modération. Nous vous écrirons quand "
@@ -63,12 +63,12 @@ BODIES = {
         ),
         "published": (
             "Votre avis sur la consultation « {title} » est maintenant publié.\n\n"
-            "Numéro de reçu : {receipt}"
+            "Numéro de réception : {receipt}"
         ),
         "refused": (
             "Votre avis sur la consultation « {title} » n'est pas publié : il enfreint "
             "la charte de modération.\n\n"
-            "Numéro de reçu : {receipt}\n"
+            "Numéro de réception : {receipt}\n"
             "Motif : {reasons}\n\n"
             "Deux personnes ont pris cette décision. Vous pouvez faire appel une fois : "
             "une personne qui n'y a pas participé tranchera."
@@ -76,25 +76,25 @@ BODIES = {
         "withdrawn": (
             "Votre avis sur la consultation « {title} » est retiré. Il n'est plus montré "
             "au public.\n\n"
-            "Numéro de reçu : {receipt}\n\n"
+            "Numéro de réception : {receipt}\n\n"
             "Si vous n'avez pas demandé ce retrait, répondez à ce message."
         ),
         "appealed": (
             "Nous avons bien reçu votre appel pour votre avis sur la consultation "
             "« {title} ».\n\n"
-            "Numéro de reçu : {receipt}\n\n"
+            "Numéro de réception : {receipt}\n\n"
             "Et maintenant ? Une personne qui n'a pas participé au refus va relire "
             "votre avis. Nous vous écrirons quand elle aura décidé."
         ),
         "appeal_granted": (
             "Votre appel est accepté. Votre avis sur la consultation « {title} » est "
             "maintenant publié.\n\n"
-            "Numéro de reçu : {receipt}"
+            "Numéro de réception : {receipt}"
         ),
         "appeal_dismissed": (
             "Votre appel est rejeté. Votre avis sur la consultation « {title} » reste "
             "non publié.\n\n"
-            "Numéro de reçu : {receipt}\n"
+            "Numéro de réception : {receipt}\n"
             "Motif du refus : {reasons}\n\n"
             "Cette décision est finale."
         ),
