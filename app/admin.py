@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from app import admin_forms as forms
 from app.csrf import protected
+from app.forms import Errors, check_text, texts
 from app.pagecache import Endpoint
 from app.repository import AggregateNotFoundError
 from app.roles import require
@@ -105,7 +106,7 @@ def allowed(c: AdminConsultation, now: datetime) -> set[str]:
 def show(
     request: Request,
     c: AdminConsultation,
-    errors: forms.Errors | None = None,
+    errors: Errors | None = None,
     values: dict[str, str] | None = None,
 ) -> Response:
     now = datetime.now(UTC)
@@ -242,12 +243,12 @@ async def act(
     request: Request,
     action: str,
     make: Callable[[StaffId, datetime], Command],
-    errors: forms.Errors | None = None,
+    errors: Errors | None = None,
     schedule_field: str | None = None,
 ) -> Response:
     """Run one life-cycle command, then 303 to the consultation; or its page with errors."""
     c = await found(request)
-    values = forms.texts(await request.form())
+    values = texts(await request.form())
     errors = errors or {}
     if not errors:
         try:
@@ -277,8 +278,8 @@ async def consultation_open(request: Request) -> Response:
 @require("organizer")
 @protected
 async def consultation_extend(request: Request) -> Response:
-    errors: forms.Errors = {}
-    new = forms.check_moment(errors, forms.texts(await request.form()), "new_closes_at")
+    errors: Errors = {}
+    new = forms.check_moment(errors, texts(await request.form()), "new_closes_at")
 
     def make(by: StaffId, at: datetime) -> Command:
         assert new is not None
@@ -288,9 +289,9 @@ async def consultation_extend(request: Request) -> Response:
 
 
 async def with_reason(request: Request, action: str, name: str, method: str) -> Response:
-    errors: forms.Errors = {}
-    values = forms.texts(await request.form())
-    reason = forms.check_text(errors, values, name, MAX_NOTE_LENGTH)
+    errors: Errors = {}
+    values = texts(await request.form())
+    reason = check_text(errors, values, name, MAX_NOTE_LENGTH)
 
     def make(by: StaffId, at: datetime) -> Command:
         return lambda c: getattr(c, method)(by, at, reason)
@@ -355,16 +356,16 @@ async def upload(
     """A PDF and its two texts (titles, or the report's summary), checked, then kept."""
     c = await found(request)
     form = await request.form()
-    values = forms.texts(form)
-    errors: forms.Errors = {}
-    texts = forms.bilingual(errors, values, action)
+    values = texts(form)
+    errors: Errors = {}
+    titles = forms.bilingual(errors, values, action)
     try:
         pdf = await forms.read_pdf(errors, form, f"{action}_file")
     finally:
         await form.close()  # the spooled upload: Starlette leaves closing it to us
     if not errors and pdf is not None:
         document_id = uuid.uuid4()
-        command = make(staff_id(request), texts, document_id, pdf)
+        command = make(staff_id(request), titles, document_id, pdf)
         try:
             position = await run_keeping(request, c, pdf, document_id, command)
         except DomainError as error:

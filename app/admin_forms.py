@@ -16,7 +16,7 @@ from uuid import UUID
 from starlette.datastructures import FormData, UploadFile
 
 from app.formatting import MONTREAL
-from domain import InvalidTextError, validate_text
+from app.forms import Errors, check_text, texts
 from domain.consultation import MAX_FILENAME_LENGTH
 from domain.content import MAX_GRACE_DAYS
 from domain.values import MAX_NOTE_LENGTH
@@ -27,9 +27,6 @@ BILINGUAL = ("title", "summary", "body", "phone_hours")
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 EXTRA_QUESTIONS = 2
 _QUESTION = re.compile(r"^question_(fr|en)_(\d+)$")
-
-Errors = dict[str, str]
-"""Field (or form) name → error code; in the order they appear on the page."""
 
 
 def local_input(moment: datetime | None) -> str:
@@ -45,22 +42,6 @@ def parse_local(text: str) -> datetime | None:
         except ValueError:
             continue
     return None
-
-
-def texts(form: FormData) -> dict[str, str]:
-    return {k: v for k, v in form.multi_items() if isinstance(v, str) and k != "csrf_token"}
-
-
-def check_text(errors: Errors, values: dict[str, str], name: str, max_length: int = 20_000) -> str:
-    text = values.get(name, "")
-    if not text.strip():
-        errors.setdefault(name, "required")
-        return text
-    try:
-        validate_text(text, max_length=max_length)
-    except InvalidTextError:
-        errors.setdefault(name, "text_invalid")
-    return text
 
 
 def check_moment(errors: Errors, values: dict[str, str], name: str) -> datetime | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -19,9 +20,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from app.admin_forms import texts
 from app.citizen_forms import OpinionForm, new_form, participant_of, read_form, submission_fields
 from app.csrf import protected
+from app.forms import texts
 from app.ratelimit import refused
 from app.roles import require
 from app.services import (
@@ -131,9 +132,11 @@ async def send(request: Request, c: queries.Consultation, form: OpinionForm) -> 
     sent_before = await existing_receipt(repository, Submission.create_id(fields["form_token"]))
     if sent_before is not None:  # a double click or a retry: the first receipt, not a limit
         return to_receipt(request, sent_before.receipt_number)
-    limited = await refused(request, SUBMISSIONS_PER_ACCOUNT, "submission", str(participant))
-    if limited is not None:
-        return limited
+    if first_sending(request, fields["form_token"]):
+        limit, key = SUBMISSIONS_PER_ACCOUNT, str(participant)
+        limited = await refused(request, limit, "submission", key)
+        if limited is not None:
+            return limited
     submission = SubmissionForm(participant_id=participant, received_at=datetime.now(UTC), **fields)
     try:
         receipt = await receive_submission(repository, submission)
@@ -147,6 +150,17 @@ async def send(request: Request, c: queries.Consultation, form: OpinionForm) -> 
     )
     await wait_for_projection(request, receipt.notification_id)
     return to_receipt(request, receipt.receipt_number)
+
+
+def first_sending(request: Request, form_token: str) -> bool:
+    """Count a form once against the limit, however many times it is posted at once."""
+    seen: OrderedDict[str, None] = request.app.state.forms_counted
+    if form_token in seen:
+        return False
+    seen[form_token] = None
+    while len(seen) > 10_000:
+        seen.popitem(last=False)
+    return True
 
 
 def to_receipt(request: Request, number: str) -> Response:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from app.admin_forms import Errors, check_text
+from app.forms import Errors, check_text
 from domain import REGIONS, Channel
 from projections import queries
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -96,5 +97,6 @@ def create_app(
     app.state.settings = settings
     app.state.paths = {}
     app.state.limiter = new_limiter()
+    app.state.forms_counted = OrderedDict()
     app.state.oauth = build_oauth(settings)
     return app

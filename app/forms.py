@@ -1,0 +1,26 @@
+"""What every form shares: the typed values kept as typed, an error code per field."""
+
+from __future__ import annotations
+
+from starlette.datastructures import FormData
+
+from domain import InvalidTextError, validate_text
+
+Errors = dict[str, str]
+"""Field (or form) name → error code; in the order they appear on the page."""
+
+
+def texts(form: FormData) -> dict[str, str]:
+    return {k: v for k, v in form.multi_items() if isinstance(v, str) and k != "csrf_token"}
+
+
+def check_text(errors: Errors, values: dict[str, str], name: str, max_length: int = 20_000) -> str:
+    text = values.get(name, "")
+    if not text.strip():
+        errors.setdefault(name, "required")
+        return text
+    try:
+        validate_text(text, max_length=max_length)
+    except InvalidTextError:
+        errors.setdefault(name, "text_invalid")
+    return text
