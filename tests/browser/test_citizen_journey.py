@@ -84,3 +84,16 @@ async def journey(tab: Page, live_server: str, citizen: tuple[str, str], audit: 
     assert "Reçu, en attente de modération" in await tab.locator("main").inner_text()
     if audit:
         await no_violations(tab)
+
+
+async def test_with_javascript_the_form_counts_the_characters_left(
+    page: Page, live_server: str, citizen: tuple[str, str]
+) -> None:
+    session, consultation_id = citizen
+    cookie = {"name": "tribune_session", "value": session, "url": live_server}
+    await page.context.add_cookies([cookie])  # type: ignore[list-item]
+    await page.goto(f"{live_server}/consultations/{consultation_id}/participer")
+    await page.locator("#answer_0").fill("")
+    await page.locator("#answer_0").fill("Bonjour")
+    assert "19" in await page.locator("#answer_0-reste").inner_text()
+    assert "993" in await page.locator("#answer_0-reste").inner_text()
