@@ -84,6 +84,8 @@ async def journey(tab: Page, live_server: str, citizen: tuple[str, str], audit: 
     assert "Reçu, en attente de modération" in await tab.locator("main").inner_text()
     if audit:
         await no_violations(tab)
+    await tab.get_by_role("button", name="Retirer mon avis").click()
+    assert "Retiré par son auteur" in await tab.locator("main").inner_text()
 
 
 async def test_with_javascript_the_form_counts_the_characters_left(
