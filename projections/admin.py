@@ -16,19 +16,8 @@ from domain import Consultation
 from projections import queries
 from projections.base import Projection, events_of
 from projections.batch import Batch, Table
+from projections.public import CONTENT_TYPES
 
-CONTENT_TYPES = {
-    "title": "jsonb",
-    "summary": "jsonb",
-    "body": "jsonb",
-    "questions": "jsonb",
-    "opens_at": "timestamptz",
-    "closes_at": "timestamptz",
-    "mail_grace_days": "integer",
-    "postal_address": "text",
-    "phone": "text",
-    "phone_hours": "jsonb",
-}
 CONSULTATIONS = Table(
     "admin_consultations",
     key="consultation_id",

@@ -13,22 +13,26 @@ from domain import Consultation, Participant, Submission, redact
 from projections.base import Projection, events_of
 from projections.batch import Batch, Table
 
+# What an organizer writes: the public and the admin read models both keep it.
+CONTENT_TYPES = {
+    "title": "jsonb",
+    "summary": "jsonb",
+    "body": "jsonb",
+    "questions": "jsonb",
+    "opens_at": "timestamptz",
+    "closes_at": "timestamptz",
+    "mail_grace_days": "integer",
+    "postal_address": "text",
+    "phone": "text",
+    "phone_hours": "jsonb",
+}
 CONSULTATIONS = Table(
     "public_consultations",
     key="consultation_id",
     types={
         "consultation_id": "uuid",
         "status": "text",
-        "title": "jsonb",
-        "summary": "jsonb",
-        "body": "jsonb",
-        "questions": "jsonb",
-        "opens_at": "timestamptz",
-        "closes_at": "timestamptz",
-        "mail_grace_days": "integer",
-        "postal_address": "text",
-        "phone": "text",
-        "phone_hours": "jsonb",
+        **CONTENT_TYPES,
         "closed_early_reason": "text",
         "cancelled_reason": "text",
         "report_summary": "jsonb",
