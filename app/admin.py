@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -27,6 +26,7 @@ from app import admin_forms as forms
 from app.csrf import protected
 from app.forms import Errors, check_text, texts
 from app.pagecache import Endpoint
+from app.pdf import MAX_PDF_BYTES, Pdf, pdf_response, read_pdf, too_large
 from app.repository import AggregateNotFoundError
 from app.roles import require
 from app.services import ChangedMeanwhileError, run_command
@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 
 READ_MODELS = (AdminConsultations.name, "public_consultations")
 DRAFT_IDS = uuid.UUID("6f0b8e2c-3a59-4c47-9a0e-5d1f0c7b2a11")  # uuid5 namespace of drafts
-FORM_SLACK = 64 * 1024  # the form's other fields and multipart framing
 Command = Callable[[Consultation], object]
 
 
@@ -118,7 +117,7 @@ def show(
         "decisions": bool(offered - {"edit", "document"}),
         "errors": errors or {},
         "values": values or {},
-        "max_pdf_mb": forms.MAX_PDF_BYTES // (1024 * 1024),
+        "max_pdf_mb": MAX_PDF_BYTES // (1024 * 1024),
     }
     return render(request, "admin/admin_consultation_show.html", context, 400 if errors else 200)
 
@@ -315,7 +314,7 @@ async def consultation_cancel(request: Request) -> Response:
 
 
 async def store_document(
-    conn: Any, consultation_id: UUID, document_id: UUID, pdf: forms.Pdf, by: str
+    conn: Any, consultation_id: UUID, document_id: UUID, pdf: Pdf, by: str
 ) -> None:
     """A PDF's bytes, in the caller's transaction with the event that names it."""
     await conn.execute(
@@ -332,7 +331,7 @@ async def store_document(
 
 
 async def run_keeping(
-    request: Request, c: AdminConsultation, pdf: forms.Pdf, document_id: UUID, command: Command
+    request: Request, c: AdminConsultation, pdf: Pdf, document_id: UUID, command: Command
 ) -> int | None:
     """The command's events and the PDF's bytes in one transaction: neither without the
     other. The domain decides first, so a refused command stores no bytes."""
@@ -351,7 +350,7 @@ async def run_keeping(
 async def upload(
     request: Request,
     action: str,
-    make: Callable[[StaffId, dict[str, str], UUID, forms.Pdf], Command],
+    make: Callable[[StaffId, dict[str, str], UUID, Pdf], Command],
 ) -> Response:
     """A PDF and its two texts (titles, or the report's summary), checked, then kept."""
     c = await found(request)
@@ -360,7 +359,7 @@ async def upload(
     errors: Errors = {}
     titles = forms.bilingual(errors, values, action)
     try:
-        pdf = await forms.read_pdf(errors, form, f"{action}_file")
+        pdf = await read_pdf(errors, form, f"{action}_file")
     finally:
         await form.close()  # the spooled upload: Starlette leaves closing it to us
     if not errors and pdf is not None:
@@ -384,8 +383,7 @@ def bounded(action: str) -> Callable[[Endpoint], Endpoint]:
     def decorate(endpoint: Endpoint) -> Endpoint:
         @functools.wraps(endpoint)
         async def check(request: Request) -> Response:
-            length = request.headers.get("content-length", "")
-            if length.isdigit() and int(length) > forms.MAX_PDF_BYTES + FORM_SLACK:
+            if too_large(request):
                 return show(request, await found(request), {f"{action}_file": "file_too_large"})
             return await endpoint(request)
 
@@ -398,7 +396,7 @@ def bounded(action: str) -> Callable[[Endpoint], Endpoint]:
 @bounded("document")
 @protected
 async def document_attach(request: Request) -> Response:
-    def make(by: StaffId, title: dict[str, str], document_id: UUID, pdf: forms.Pdf) -> Command:
+    def make(by: StaffId, title: dict[str, str], document_id: UUID, pdf: Pdf) -> Command:
         at, size = datetime.now(UTC), len(pdf.content)
         return lambda c: c.attach_document(
             by, at, document_id=document_id, title=title, filename=pdf.filename, size=size
@@ -411,7 +409,7 @@ async def document_attach(request: Request) -> Response:
 @bounded("report")
 @protected
 async def report_publish(request: Request) -> Response:
-    def make(by: StaffId, summary: dict[str, str], document_id: UUID, _: forms.Pdf) -> Command:
+    def make(by: StaffId, summary: dict[str, str], document_id: UUID, _: Pdf) -> Command:
         at = datetime.now(UTC)
         return lambda c: c.publish_report(by, at, summary, str(document_id))
 
@@ -427,12 +425,6 @@ async def document_remove(request: Request) -> Response:
     )
 
 
-def pdf_response(document: read.StoredDocument) -> Response:
-    disposition = f"attachment; filename*=UTF-8''{quote(document.filename)}"
-    headers = {"content-disposition": disposition}
-    return Response(document.content, media_type="application/pdf", headers=headers)
-
-
 @require("organizer")
 async def document_show(request: Request) -> Response:
     """Any document of any consultation, drafts included, for organizers."""
@@ -442,7 +434,7 @@ async def document_show(request: Request) -> Response:
     )
     if found_document is None:
         raise HTTPException(404)
-    return pdf_response(found_document)
+    return pdf_response(found_document.content, found_document.filename)
 
 
 async def document_download(request: Request) -> Response:
@@ -453,7 +445,7 @@ async def document_download(request: Request) -> Response:
     )
     if found_document is None:
         raise HTTPException(404)
-    return pdf_response(found_document)
+    return pdf_response(found_document.content, found_document.filename)
 
 
 ONE = "/consultations/{consultation_id:uuid}"

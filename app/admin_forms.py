@@ -6,23 +6,19 @@ typed is kept as typed, so a form with errors comes back exactly as it was sent.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 
 from app.formatting import MONTREAL
 from app.forms import Errors, check_text, texts
-from domain.consultation import MAX_FILENAME_LENGTH
 from domain.content import MAX_GRACE_DAYS
 from domain.values import MAX_NOTE_LENGTH
 
-MAX_PDF_BYTES = 10 * 1024 * 1024
-PDF_MAGIC = b"%PDF-"
 BILINGUAL = ("title", "summary", "body", "phone_hours")
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 EXTRA_QUESTIONS = 2
@@ -129,39 +125,6 @@ def content_values(c: Any) -> dict[str, str]:
 
 
 # Uploads -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Pdf:
-    filename: str
-    content: bytes
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.content).hexdigest()
-
-
-async def read_pdf(errors: Errors, form: FormData, name: str) -> Pdf | None:
-    """The uploaded file if it is a PDF (by its content, not its name) of allowed size."""
-    upload = form.get(name)
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        errors[name] = "file_missing"
-        return None
-    content = await upload.read(MAX_PDF_BYTES + 1)
-    if len(content) > MAX_PDF_BYTES:
-        errors[name] = "file_too_large"
-    elif not content.startswith(PDF_MAGIC):
-        errors[name] = "file_not_pdf"
-    else:
-        return Pdf(safe_filename(upload.filename), content)
-    return None
-
-
-def safe_filename(name: str) -> str:
-    """The last path segment, printable, short; `document.pdf` if nothing is left."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    printable = "".join(ch for ch in base if ch.isprintable() and ch not in '"').strip()
-    return printable[-MAX_FILENAME_LENGTH:] or "document.pdf"
 
 
 def form_token(values: dict[str, str]) -> UUID | None:

@@ -20,25 +20,45 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from app.citizen_forms import OpinionForm, new_form, participant_of, read_form, submission_fields
+from app import receipts
+from app.citizen_forms import (
+    MAX_ANSWER,
+    OpinionForm,
+    new_form,
+    participant_of,
+    personal_fields,
+    read_form,
+    submission_fields,
+)
 from app.csrf import protected
 from app.forms import texts
+from app.participants import seal_for
+from app.pdf import FORM_SLACK, MAX_PDF_BYTES, pdf_response, read_pdf, too_large
 from app.ratelimit import refused
+from app.receipts import to_receipt, wait_for_projection
 from app.roles import require
 from app.services import (
-    ChangedMeanwhileError,
     SubmissionForm,
     existing_receipt,
     receive_submission,
-    run_command,
 )
 from app.sessions import session_of
 from app.templating import render
-from domain import REGIONS, DomainError, Submission, is_valid_receipt, normalize_receipt
+from domain import REGIONS, DomainError, Submission
 from projections import queries
 
 log = logging.getLogger(__name__)
 SUBMISSIONS_PER_ACCOUNT = parse("10/hour")
+BODY_LIMIT = MAX_PDF_BYTES + MAX_ANSWER * 4 * 10 + FORM_SLACK
+"""A brief, ten answers of 20 000 four-byte characters and the rest; above: unread."""
+
+
+class _Keep:
+    """The draft's brief stays as it was."""
+
+
+KEEP = _Keep()
+BriefChange = bytes | None | _Keep
 
 
 async def consultation_of(request: Request) -> queries.Consultation:
@@ -50,25 +70,42 @@ async def consultation_of(request: Request) -> queries.Consultation:
 
 async def load_draft(request: Request, consultation: queries.Consultation) -> OpinionForm:
     row = await request.state.pool.fetchrow(
-        "SELECT data FROM citizen_drafts WHERE participant_id = $1 AND consultation_id = $2",
+        "SELECT data, length(brief) AS brief_size FROM citizen_drafts"
+        " WHERE participant_id = $1 AND consultation_id = $2",
         participant_of(session_of(request)),
         consultation.id,
     )
-    return OpinionForm(json.loads(row["data"])) if row else new_form()
+    if row is None:
+        return new_form()
+    return OpinionForm(json.loads(row["data"]), brief_size=row["brief_size"])
 
 
 async def save_draft(
-    request: Request, consultation: queries.Consultation, form: OpinionForm
+    request: Request, consultation: queries.Consultation, form: OpinionForm, brief: BriefChange
 ) -> None:
-    await request.state.pool.execute(
-        "INSERT INTO citizen_drafts (participant_id, consultation_id, form_token, data)"
-        " VALUES ($1, $2, $3, $4) ON CONFLICT (participant_id, consultation_id)"
-        " DO UPDATE SET data = excluded.data, form_token = excluded.form_token, saved_at = now()",
+    """The values as typed; the brief replaced, removed or kept as it was (`KEEP`)."""
+    form.brief_size = await request.state.pool.fetchval(
+        "INSERT INTO citizen_drafts (participant_id, consultation_id, form_token, data, brief)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (participant_id, consultation_id)"
+        " DO UPDATE SET data = excluded.data, form_token = excluded.form_token, saved_at = now(),"
+        " brief = CASE WHEN $6 THEN excluded.brief ELSE citizen_drafts.brief END"
+        " RETURNING length(brief)",
         participant_of(session_of(request)),
         consultation.id,
         form.values.get("form_token", ""),
         json.dumps(form.values),
+        None if brief is KEEP else brief,
+        brief is not KEEP,
     )
+
+
+async def draft_brief(request: Request, consultation_id: UUID) -> bytes | None:
+    brief: bytes | None = await request.state.pool.fetchval(
+        "SELECT brief FROM citizen_drafts WHERE participant_id = $1 AND consultation_id = $2",
+        participant_of(session_of(request)),
+        consultation_id,
+    )
+    return brief
 
 
 def show_form(
@@ -96,33 +133,49 @@ async def opinion_post(request: Request) -> Response:
     """Reached even when the database is down: then the text comes back, unsaved."""
     if request.scope.get("database_down"):
         return await unavailable(request)
+    if too_large(request, BODY_LIMIT):
+        return await _refuse_large_body(request)
     return await _opinion_post(request)
 
 
 @require("citizen")
 @protected
 async def _opinion_post(request: Request) -> Response:
-    values = texts(await request.form())
-    action = values.pop("action", "verifier")
-    c = await consultation_of(request)
-    form = read_form(values, c)
-    if action == "enregistrer" and any("\x00" in v for v in values.values()):
+    data = await request.form()
+    try:
+        values = texts(data)
+        action, remove = values.pop("action", "verifier"), values.pop("remove_brief", "") == "on"
+        c = await consultation_of(request)
+        form = read_form(values, c)
+        upload = await read_pdf(form.errors, data, "brief", required=False)
+    finally:
+        await data.close()  # the spooled upload: Starlette leaves closing it to us
+    if any("\x00" in v for v in values.values()):
         form.errors.setdefault("form", "text_invalid")  # PostgreSQL text holds no NUL
         return show_form(request, c, form, status=400)
-    if action == "enregistrer":
-        await save_draft(request, c, OpinionForm(values))
+    await save_draft(request, c, form, upload.content if upload else None if remove else KEEP)
+    if action == "enregistrer" and "brief" not in form.errors:
         if request.headers.get("HX-Request") == "true":
             return render(request, "citizen/_draft_status.html", {"saved_at": datetime.now(UTC)})
         url = request.url_for("opinion_form", consultation_id=c.id)
         return RedirectResponse(f"{url}?enregistre=1", status_code=303)
-    if action == "modifier" or form.errors:
+    if action in ("modifier", "enregistrer") or form.errors:
         return show_form(request, c, form, status=400 if form.errors else 200)
-    await save_draft(request, c, form)
     if action == "verifier":
         name = session_of(request).get("name")
-        context = {"c": c, "form": form, "session_name": name, **submission_fields(form, c)}
+        fields = {**submission_fields(form, c), **personal_fields(form)}
+        context = {"c": c, "form": form, "session_name": name, **fields}
         return render(request, "citizen/opinion_check.html", context)
     return await send(request, c, form)
+
+
+@require("citizen")
+async def _refuse_large_body(request: Request) -> Response:
+    """Over the limit, unread: the form comes back as last saved, with the reason."""
+    c = await consultation_of(request)
+    form = await load_draft(request, c)
+    form.errors["brief"] = "file_too_large"
+    return show_form(request, c, form, status=413)
 
 
 async def send(request: Request, c: queries.Consultation, form: OpinionForm) -> Response:
@@ -137,7 +190,15 @@ async def send(request: Request, c: queries.Consultation, form: OpinionForm) -> 
         limited = await refused(request, limit, "submission", key)
         if limited is not None:
             return limited
-    submission = SubmissionForm(participant_id=participant, received_at=datetime.now(UTC), **fields)
+    sealed = await seal_for(request.state.store, participant, personal_fields(form))
+    brief = await draft_brief(request, c.id)
+    submission = SubmissionForm(
+        participant_id=participant,
+        received_at=datetime.now(UTC),
+        sealed=sealed,
+        brief=brief,
+        **fields,
+    )
     try:
         receipt = await receive_submission(repository, submission)
     except DomainError as error:
@@ -163,16 +224,13 @@ def first_sending(request: Request, form_token: str) -> bool:
     return True
 
 
-def to_receipt(request: Request, number: str) -> Response:
-    return RedirectResponse(str(request.url_for("my_receipt", receipt=number)), status_code=303)
-
-
-async def wait_for_projection(request: Request, position: int | None) -> None:
-    """Read your writes: the receipt page should show what was just sent."""
-    try:
-        await request.state.store.wait("public_submissions", position, timeout=2)
-    except TimeoutError:
-        log.warning("public_submissions has not reached %s yet", position)
+@require("citizen")
+async def draft_brief_download(request: Request) -> Response:
+    """The brief kept with the person's own draft, to check it before sending."""
+    brief = await draft_brief(request, request.path_params["consultation_id"])
+    if brief is None:
+        raise HTTPException(404)
+    return pdf_response(brief, "memoire.pdf")
 
 
 async def unavailable(request: Request) -> Response:
@@ -181,77 +239,10 @@ async def unavailable(request: Request) -> Response:
     return render(request, "citizen/unavailable.html", {"answers": answers}, status=503)
 
 
-async def own_submission(request: Request) -> queries.Submission:
-    text = request.path_params["receipt"]
-    found = None
-    if is_valid_receipt(text):
-        found = await queries.submission_by_receipt(request.state.pool, normalize_receipt(text))
-    owner = await _owner(request, found)
-    if found is None or owner != participant_of(session_of(request)):
-        raise HTTPException(404)  # someone else's looks like no one's
-    return found
-
-
-async def _owner(request: Request, found: queries.Submission | None) -> UUID | None:
-    if found is None:
-        return None
-    owner: UUID | None = await request.state.pool.fetchval(
-        "SELECT participant_id FROM public_submissions WHERE submission_id = $1", found.id
-    )
-    return owner
-
-
-@require("citizen")
-async def my_submissions(request: Request) -> Response:
-    pool = request.state.pool
-    mine = await queries.submissions_of(pool, participant_of(session_of(request)))
-    return render(request, "citizen/my_submissions.html", {"mine": mine, "now": datetime.now(UTC)})
-
-
-@require("citizen")
-async def my_receipt(request: Request) -> Response:
-    s = await own_submission(request)
-    c = await queries.consultation(request.state.pool, s.consultation_id)
-    return render(request, "citizen/my_receipt.html", {"s": s, "c": c, "now": datetime.now(UTC)})
-
-
-async def _act(request: Request, command: Any) -> Response:
-    s = await own_submission(request)
-    try:
-        position = await run_command(request.state.repository, Submission, s.id, command)
-    except (DomainError, ChangedMeanwhileError) as error:
-        code = error.code if isinstance(error, DomainError) else "changed_meanwhile"
-        c = await queries.consultation(request.state.pool, s.consultation_id)
-        context = {"s": s, "c": c, "now": datetime.now(UTC), "error": code}
-        return render(request, "citizen/my_receipt.html", context, status=409)
-    await wait_for_projection(request, position)
-    return to_receipt(request, s.receipt_number)
-
-
-@require("citizen")
-@protected
-async def withdraw(request: Request) -> Response:
-    s = await own_submission(request)
-    c = await queries.consultation(request.state.pool, s.consultation_id)
-    closes_at = c.closes_at if c else datetime.now(UTC)
-    who, now = participant_of(session_of(request)), datetime.now(UTC)
-    return await _act(request, lambda sub: sub.withdraw(who, now, closes_at))
-
-
-@require("citizen")
-@protected
-async def appeal(request: Request) -> Response:
-    text = texts(await request.form()).get("appeal", "")
-    who, now = participant_of(session_of(request)), datetime.now(UTC)
-    return await _act(request, lambda sub: sub.appeal(who, now, text))
-
-
 CONSULTATION = "/consultations/{consultation_id:uuid}/participer"
 routes = [
     Route(CONSULTATION, opinion_form, methods=["GET"], name="opinion_form"),
     Route(CONSULTATION, opinion_post, methods=["POST"], name="opinion_post"),
-    Route("/mes-avis", my_submissions, name="my_submissions"),
-    Route("/mes-avis/{receipt}", my_receipt, name="my_receipt"),
-    Route("/mes-avis/{receipt}/retirer", withdraw, methods=["POST"], name="my_withdraw"),
-    Route("/mes-avis/{receipt}/appel", appeal, methods=["POST"], name="my_appeal"),
+    Route(CONSULTATION + "/memoire", draft_brief_download, name="opinion_brief"),
+    *receipts.routes,
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,13 +13,17 @@ from domain import REGIONS, Channel
 from projections import queries
 
 MAX_ANSWER = 20_000
-FIELDS = ("language", "region", "show_name", "form_token")
+FIELDS = ("language", "region", "postal_code", "show_name", "form_token")
+POSTAL_CODE = re.compile(r"([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z])[ -]?(\d[ABCEGHJ-NPRSTV-Z]\d)")
+"""A Canadian postal code: letter, digit, letter, digit, letter, digit (no D F I O Q U)."""
 
 
 @dataclass
 class OpinionForm:
     values: dict[str, str]
     errors: Errors = field(default_factory=dict)
+    brief_size: int | None = None
+    """The brief kept with the draft, if any (its bytes stay in the database)."""
 
     def answers(self, consultation: queries.Consultation) -> list[str]:
         return [self.values.get(f"answer_{i}", "") for i in range(len(consultation.questions))]
@@ -37,9 +42,23 @@ def read_form(values: dict[str, str], consultation: queries.Consultation) -> Opi
         form.errors["language"] = "required"
     if values.get("region") and values["region"] not in REGIONS:
         form.errors["region"] = "region_invalid"
+    if values.get("postal_code", "").strip() and postal_code(values["postal_code"]) is None:
+        form.errors["postal_code"] = "postal_code_invalid"
     if not values.get("form_token"):
         form.errors["form"] = "form_expired"
     return form
+
+
+def postal_code(text: str) -> str | None:
+    """`h2x1y4`, `H2X-1Y4` or ` H2X 1Y4 ` as `H2X 1Y4`; None if it is not one."""
+    match = POSTAL_CODE.fullmatch(text.strip().upper())
+    return f"{match[1]} {match[2]}" if match else None
+
+
+def personal_fields(form: OpinionForm) -> dict[str, str]:
+    """What is sealed with the person's key rather than said in clear: the postal code."""
+    code = postal_code(form.values.get("postal_code", ""))
+    return {"postal_code": code} if code else {}
 
 
 def opinion_text(form: OpinionForm, consultation: queries.Consultation, language: str) -> str:

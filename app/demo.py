@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 from app.admin import store_document
-from app.admin_forms import Pdf
 from app.db import create_pool
 from app.mapping import build_mapper
 from app.participants import register_participant
+from app.pdf import Pdf
 from app.repository import Repository
 from app.services import SubmissionForm, receive_submission
 from app.settings import Settings

@@ -7,8 +7,10 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
+from app.briefs import erase_briefs
 from app.repository import Repository
-from app.vault import destroy_key, key_for, seal
+from app.store import EventStore
+from app.vault import destroy_key, existing_key, key_for, open_sealed, seal
 from domain import Participant
 
 
@@ -40,4 +42,22 @@ async def erase_participant(repository: Repository, participant_id: UUID, at: da
     participant.erase(at)
     async with repository.store.transaction() as conn:
         await destroy_key(conn, participant_id)
+        await erase_briefs(conn, participant_id)
         await repository.save(participant, conn=conn)
+
+
+async def seal_for(store: EventStore, participant_id: UUID, fields: dict[str, str]) -> str | None:
+    """Fields sealed with the person's key, for an event; None when there is nothing."""
+    if not fields:
+        return None
+    async with store.transaction() as conn:
+        return seal(await key_for(conn, participant_id), fields)
+
+
+async def unseal_for(store: EventStore, participant_id: UUID, sealed: str | None) -> dict[str, str]:
+    """What `seal_for` sealed, or nothing once the person is erased."""
+    if not sealed:
+        return {}
+    async with store.transaction() as conn:
+        key = await existing_key(conn, participant_id)
+    return open_sealed(key, sealed) or {}

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from hashlib import sha256
 from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from app.briefs import store_brief
 from app.repository import AggregateNotFoundError, Repository
 from domain import Channel, Consultation, ReceiptClaim, StaffId, Submission, receipt_number
 
@@ -61,6 +63,10 @@ class SubmissionForm:
     source_reference: str | None = None
     show_name: bool = False
     read_back_confirmed: bool = False
+    sealed: str | None = None
+    """Personal fields beside the opinion (a postal code), sealed with the person's key."""
+    brief: bytes | None = None
+    """A PDF beside the opinion, already checked; kept in the same transaction."""
 
 
 @dataclass(frozen=True)
@@ -86,16 +92,28 @@ async def receive_submission(repository: Repository, form: SubmissionForm) -> Re
         return found  # a retry after a timeout, even past the deadline
     consultation = await repository.get(form.consultation_id, Consultation)
     fields = vars(form).copy()
-    del fields["consultation_id"]
+    del fields["consultation_id"], fields["brief"]
+    if form.brief is not None:
+        fields.update(brief_size=len(form.brief), brief_sha256=sha256(form.brief).hexdigest())
     for attempt in range(RECEIPT_ATTEMPTS):
         number = receipt_number(submission_id, attempt)
         submission = Submission.receive(consultation=consultation, receipt_number=number, **fields)
         claim = ReceiptClaim(number=submission.receipt_number, submission_id=submission_id)
         try:
-            position = await repository.save(submission, claim)
+            position = await _save_with_brief(repository, submission, claim, form.brief)
         except IntegrityError:
             if found := await existing_receipt(repository, submission_id):
                 return found  # a concurrent double click won the race
             continue  # the number was taken by another submission: the next one
         return Receipt(submission_id, submission.receipt_number, position, first_time=True)
     raise ChangedMeanwhileError(submission_id)
+
+
+async def _save_with_brief(
+    repository: Repository, submission: Submission, claim: ReceiptClaim, brief: bytes | None
+) -> int | None:
+    """The events and the brief's bytes in one transaction: neither without the other."""
+    async with repository.store.transaction() as conn:
+        if brief is not None:
+            await store_brief(conn, submission, brief)
+        return await repository.save(submission, claim, conn=conn)

@@ -46,10 +46,16 @@ async def key_for(conn: Conn, participant_id: UUID) -> bytes:
         os.urandom(32),
     )
     if key is None:
-        key = await conn.fetchval(
-            "SELECT key FROM participant_keys WHERE participant_id = $1", participant_id
-        )
+        key = await existing_key(conn, participant_id)
     assert key is not None
+    return key
+
+
+async def existing_key(conn: Conn, participant_id: UUID) -> bytes | None:
+    """The person's key, or None if they have none (or were erased)."""
+    key: bytes | None = await conn.fetchval(
+        "SELECT key FROM participant_keys WHERE participant_id = $1", participant_id
+    )
     return key
 
 

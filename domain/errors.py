@@ -137,6 +137,11 @@ class InvalidRegionError(DomainError):
     message = "The region is not one of Quebec's administrative regions."
 
 
+class InvalidBriefError(DomainError):
+    code = "brief_invalid"
+    message = "A brief is a PDF of at most 10 MB, named by its SHA-256."
+
+
 class InvalidReceiptNumberError(DomainError):
     code = "receipt_number_invalid"
     message = "This is not a valid receipt number."

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.errors import (
+    InvalidBriefError,
     InvalidLanguageError,
     InvalidProvenanceError,
     InvalidRegionError,
 )
-from domain.values import REGIONS, Channel, Language, StaffId, validate_text
+from domain.values import MAX_BRIEF_BYTES, REGIONS, Channel, Language, StaffId, validate_text
 
 
 def check_provenance(
@@ -41,3 +42,17 @@ def check_fields(
         raise InvalidRegionError(region)
     if source_reference is not None:
         validate_text(source_reference, max_length=200)
+
+
+def check_brief(brief_size: int | None, brief_sha256: str | None) -> None:
+    """A brief is named by its content's SHA-256 and is at most 10 MB; or there is none."""
+    if brief_size is None and brief_sha256 is None:
+        return
+    if brief_size is None or not 0 < brief_size <= MAX_BRIEF_BYTES:
+        raise InvalidBriefError(f"size {brief_size}")
+    if brief_sha256 is None or not _is_sha256(brief_sha256):
+        raise InvalidBriefError("sha256")
+
+
+def _is_sha256(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)

@@ -30,7 +30,7 @@ from domain.errors import (
     SeparationOfDutiesError,
     SubmissionWithdrawnError,
 )
-from domain.intake import check_fields, check_provenance
+from domain.intake import check_brief, check_fields, check_provenance
 from domain.receipt import normalize_receipt
 from domain.values import (
     MAX_NOTE_LENGTH,
@@ -77,6 +77,9 @@ class Submission(Aggregate):
         show_name: bool = False,
         receipt_number: str,
         read_back_confirmed: bool = False,
+        sealed: str | None = None,
+        brief_size: int | None = None,
+        brief_sha256: str | None = None,
     ) -> Submission:
         """Receive an opinion if the consultation accepts it on this channel."""
         channel = Channel(channel)
@@ -90,6 +93,7 @@ class Submission(Aggregate):
         if channel is Channel.PHONE and not read_back_confirmed:
             raise ReadBackNotConfirmedError
         check_fields(text, language, region, source_reference)
+        check_brief(brief_size, brief_sha256)
         return cls(
             id=cls.create_id(form_token),
             consultation_id=consultation.id,
@@ -105,6 +109,9 @@ class Submission(Aggregate):
             source_reference=source_reference,
             show_name=bool(show_name),
             receipt_number=normalize_receipt(receipt_number),
+            sealed=sealed or None,
+            brief_size=brief_size,
+            brief_sha256=brief_sha256,
         )
 
     @event("Received")
@@ -125,6 +132,9 @@ class Submission(Aggregate):
         source_reference: str | None,
         show_name: bool,
         receipt_number: str,
+        sealed: str | None = None,
+        brief_size: int | None = None,
+        brief_sha256: str | None = None,
     ) -> None:
         self.consultation_id, self.participant_id = consultation_id, participant_id
         self.channel = Channel(channel)
@@ -134,6 +144,8 @@ class Submission(Aggregate):
         self.call_started_at = call_started_at
         self.keyed_by, self.source_reference = keyed_by, source_reference
         self.show_name, self.receipt_number = show_name, receipt_number
+        self.sealed = sealed  # personal fields (a postal code), sealed by the application
+        self.brief_size, self.brief_sha256 = brief_size, brief_sha256
         self.status = Status.RECEIVED
         self.appeal_status = AppealStatus.NONE
         self.moderation_started = False

@@ -22,6 +22,8 @@ Bilingual = dict[str, str]
 
 MAX_TEXT_LENGTH = 20_000
 MAX_NOTE_LENGTH = 2_000
+MAX_BRIEF_BYTES = 10 * 1024 * 1024
+"""A brief (a PDF beside the opinion) is at most 10 MB."""
 _ALLOWED_CONTROLS = frozenset("\n\r\t")
 
 

@@ -30,11 +30,7 @@ class PageUnderTest:
 
 
 ORGANIZER = {"kind": "staff", "staff_id": "o1", "name": "Odile", "roles": ["organizer"]}
-CITIZEN = {
-    "kind": "citizen",
-    "name": "Marie",
-    "participant_id": "7d1e1c61-0000-4000-8000-000000000001",
-}
+CITIZEN = {"kind": "citizen", "name": "Marie"}  # and the participant_id of a demo opinion
 
 # Every public page, by kind; its address is found in the demo data (site_paths).
 KINDS = [
@@ -56,6 +52,8 @@ KINDS = [
     # The online channel, signed in as a citizen.
     "citizen_form",
     "citizen_submissions",
+    "citizen_receipt",
+    "citizen_receipt_print",
 ]
 PAGES = [PageUnderTest(kind, lang) for kind in KINDS for lang in ("fr", "en")]
 
@@ -82,12 +80,16 @@ async def _site_paths(database_url: str) -> dict[str, str]:
                 {"kind": "staff", "staff_id": "o1", "name": "Odile", "roles": ["organizer"]}
             ),
         )
+        own = await conn.fetchrow(
+            "SELECT participant_id, receipt_number FROM public_submissions"
+            " WHERE channel = 'online' AND status = 'refused' LIMIT 1"
+        )
         citizen = secrets.token_urlsafe(32)
         await conn.execute(
             "INSERT INTO web_sessions (id_hash, data, idle_seconds, expires_at)"
             " VALUES (sha256($1::text::bytea), $2, 3600, now() + interval '1 hour')",
             citizen,
-            json.dumps(CITIZEN),
+            json.dumps({**CITIZEN, "participant_id": str(own["participant_id"])}),
         )
         receipt = await conn.fetchval(
             "SELECT receipt_number FROM public_submissions WHERE status = 'published' LIMIT 1"
@@ -112,6 +114,8 @@ async def _site_paths(database_url: str) -> dict[str, str]:
         "admin_preview": f"/admin{base}/apercu",
         "citizen_form": f"{base}/participer",
         "citizen_submissions": "/mes-avis",
+        "citizen_receipt": f"/mes-avis/{own['receipt_number']}",
+        "citizen_receipt_print": f"/mes-avis/{own['receipt_number']}/imprimer",
         "session": session,
         "citizen_session": citizen,
     }

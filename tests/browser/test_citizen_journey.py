@@ -1,19 +1,26 @@
-"""A citizen's journey in a real browser, with JavaScript on and off: write, check,
-send, receipt; axe-core finds nothing on any of its pages."""
+"""A citizen's journey in a real browser, with JavaScript on and off: write, attach a
+brief, check, send, receipt, print, withdraw; a refusal, then an appeal. axe-core finds
+nothing on any of its pages."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import secrets
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
 from playwright.async_api import Page
 
-from app.db import connect
+from app.db import connect, create_pool
+from app.mapping import build_mapper
+from app.repository import Repository
+from app.store import EventStore
+from domain import ReasonCode, StaffId, Submission
 from tests.browser.axe import axe_violations, describe
 
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 ANSWER = "Les bibliothèques doivent garder des postes publics pour participer en ligne."
 
 
@@ -62,6 +69,23 @@ async def test_without_javascript_a_citizen_sends_an_opinion_and_sees_the_receip
 
 
 async def journey(tab: Page, live_server: str, citizen: tuple[str, str], audit: bool) -> None:
+    number = await send_one(tab, live_server, citizen, audit)
+    await tab.get_by_role("link", name="Version imprimable, avec le texte envoyé").click()
+    main = await tab.locator("main").inner_text()
+    assert ANSWER in main
+    assert "G1R 4S9" in main
+    assert number in main
+    if audit:
+        await no_violations(tab)
+    await tab.get_by_role("link", name="Retour à l'accusé de réception").click()
+    brief = tab.get_by_role("link", name="Mon mémoire")
+    assert "PDF" in await brief.inner_text()
+    await tab.get_by_role("button", name="Retirer mon avis").click()
+    assert "Retiré par son auteur" in await tab.locator("main").inner_text()
+
+
+async def send_one(tab: Page, live_server: str, citizen: tuple[str, str], audit: bool) -> str:
+    """From the consultation's page to the receipt, with a brief; the receipt number."""
     tab.set_default_timeout(10_000)
     session, consultation_id = citizen
     cookie = {"name": "tribune_session", "value": session, "url": live_server}
@@ -72,9 +96,13 @@ async def journey(tab: Page, live_server: str, citizen: tuple[str, str], audit: 
         await no_violations(tab)
     await tab.locator("#answer_0").fill(ANSWER)
     await tab.get_by_label("Votre région (facultatif)").select_option("04")
+    await tab.get_by_label("Votre code postal (facultatif)").fill("g1r4s9")
+    brief = {"name": "memoire.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    await tab.get_by_label("Joindre un fichier PDF").set_input_files(brief)  # type: ignore[arg-type]
     await tab.get_by_role("button", name="Vérifier mon avis").click()
     assert "Vérifier votre avis" in await tab.locator("h1").inner_text()
     assert ANSWER in await tab.locator(".preview .text").inner_text()
+    assert "Mémoire joint" in await tab.locator("main").inner_text()
     if audit:
         await no_violations(tab)
     await tab.get_by_role("button", name="Envoyer mon avis").click()
@@ -84,8 +112,48 @@ async def journey(tab: Page, live_server: str, citizen: tuple[str, str], audit: 
     assert "Reçu, en attente de modération" in await tab.locator("main").inner_text()
     if audit:
         await no_violations(tab)
-    await tab.get_by_role("button", name="Retirer mon avis").click()
-    assert "Retiré par son auteur" in await tab.locator("main").inner_text()
+    return number
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+async def test_a_citizen_appeals_a_refusal_once(
+    page: Page,
+    no_script_page: Page,
+    live_server: str,
+    database_url: str,
+    citizen: tuple[str, str],
+    javascript: bool,
+) -> None:
+    tab = page if javascript else no_script_page
+    number = await send_one(tab, live_server, citizen, audit=False)
+    await refuse(database_url, number)
+    await tab.reload()
+    assert "Non publié" in await tab.locator("main").inner_text()
+    if javascript:
+        await no_violations(tab)
+    await tab.get_by_label("Faire appel de ce refus").fill("Mon avis porte sur la consultation.")
+    await tab.get_by_role("button", name="Faire appel").click()
+    status = tab.locator(".appeal-status")
+    assert "en cours d'examen" in await status.inner_text()
+    assert await tab.get_by_role("button", name="Faire appel").count() == 0  # once only
+
+
+async def refuse(database_url: str, number: str) -> None:
+    """Two moderators refuse the opinion (their screens are another issue's)."""
+    pool = await create_pool(database_url, min_size=1, max_size=2)
+    try:
+        store = EventStore(pool)
+        repository = Repository(store, build_mapper())
+        submission_id = await pool.fetchval(
+            "SELECT submission_id FROM public_submissions WHERE receipt_number = $1",
+            number.replace("-", ""),
+        )
+        s = await repository.get(submission_id, Submission)
+        s.propose_refusal(StaffId("m1"), datetime.now(UTC), ReasonCode("R8"))
+        s.confirm_refusal(StaffId("m2"), datetime.now(UTC))
+        await store.wait("public_submissions", await repository.save(s), timeout=10)
+    finally:
+        await pool.close()
 
 
 async def test_with_javascript_the_form_counts_the_characters_left(

@@ -15,6 +15,7 @@ from domain import (
     Channel,
     ConsultationClosedError,
     ConsultationNotOpenError,
+    InvalidBriefError,
     InvalidProvenanceError,
     InvalidReceiptNumberError,
     InvalidRedactionError,
@@ -408,3 +409,37 @@ def test_replay_through_the_appeal_path_rebuilds_an_equal_submission() -> None:
     for stored in submission.collect_events():
         copy = stored.mutate(copy)
     assert copy == submission
+
+
+# A brief beside the opinion, and sealed personal fields -------------------------------
+
+SHA = "ab" * 32
+
+
+def test_a_brief_is_named_by_its_sha256_and_its_size_is_kept() -> None:
+    s = received(brief_size=1234, brief_sha256=SHA, sealed="c2NlbGzDqQ==")
+    assert (s.brief_size, s.brief_sha256, s.sealed) == (1234, SHA, "c2NlbGzDqQ==")
+    assert received().brief_size is None  # no brief at all is the usual case
+
+
+@pytest.mark.parametrize(
+    ("size", "sha"),
+    [
+        (0, SHA),
+        (10 * 1024 * 1024 + 1, SHA),
+        (None, SHA),
+        (100, None),
+        (100, "AB" * 32),
+        (100, "ab" * 31),
+        (-5, SHA),
+    ],
+)
+def test_a_brief_without_a_size_within_ten_megabytes_or_a_sha256_is_refused(
+    size: int | None, sha: str | None
+) -> None:
+    with pytest.raises(InvalidBriefError):
+        received(brief_size=size, brief_sha256=sha)
+
+
+def test_a_brief_of_exactly_ten_megabytes_is_accepted() -> None:
+    assert received(brief_size=10 * 1024 * 1024, brief_sha256=SHA).brief_size == 10 * 1024 * 1024

@@ -16,9 +16,9 @@ import pytest
 from asgi_lifespan import LifespanManager
 from markupsafe import escape
 
-from app.admin_forms import MAX_PDF_BYTES
 from app.formatting import MONTREAL, when
 from app.mapping import build_mapper
+from app.pdf import MAX_PDF_BYTES
 from app.settings import Settings
 from app.store import EventStore
 from app.web import create_app

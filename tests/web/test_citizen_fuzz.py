@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain import REGIONS, Submission
-from tests.web.test_citizen_journey import Journey, journey  # noqa: F401 (the fixture)
+from tests.web.journey import Journey
 
 TEXT = st.text(max_size=300)  # any Unicode, control characters and NUL included
 FIELDS = st.fixed_dictionaries(
@@ -34,7 +34,7 @@ ROUTES = ("participer", "retirer", "appel")
 )
 @given(fields=FIELDS, route=st.sampled_from(ROUTES), receipt=st.text(max_size=15))
 async def test_no_form_data_breaks_a_citizen_route_or_records_anything_else(
-    journey: Journey,  # noqa: F811
+    journey: Journey,
     fields: dict[str, Any],
     route: str,
     receipt: str,

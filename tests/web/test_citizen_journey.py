@@ -4,83 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from uuid import uuid4
 
 import asyncpg
-import httpx
-import pytest
-from asgi_lifespan import LifespanManager
 
 from app.databases import with_database
-from app.mapping import build_mapper
-from app.repository import Repository
-from app.settings import Settings
-from app.store import EventStore
-from app.web import create_app
 from domain import Consultation, ReasonCode, StaffId, Submission
-from projections.registry import all_projections
-from projections.runner import Runner
-from tests.unit.builders import ORGANIZER, content
+from tests.unit.builders import ORGANIZER
+from tests.web.journey import ANSWER, Journey, form_of, send_opinion
 from tests.web.test_sessions import COOKIE, signed_in
-
-ANSWER = "Je souhaite que l'eau reste publique — «\u00a0bien commun\u00a0» ✓ 🌊"
-
-
-@dataclass
-class Journey:
-    client: httpx.AsyncClient
-    consultation: Consultation
-    participant: str
-    pool: asyncpg.Pool
-    repository: Repository
-
-
-@pytest.fixture
-async def journey(
-    database_url: str, store: EventStore, pool: asyncpg.Pool
-) -> AsyncIterator[Journey]:
-    """An open consultation, a signed-in citizen, the app with a projector beside it."""
-    repository = Repository(store, build_mapper())
-    now = datetime.now(UTC)
-    fields = content(opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=5))
-    c = Consultation.draft(uuid4(), by=ORGANIZER, at=now - timedelta(days=3), **fields)
-    c.schedule(ORGANIZER, now - timedelta(days=2))
-    position = await repository.save(c)
-    stop = asyncio.Event()
-    runner = Runner(store, build_mapper(), all_projections(), poll_interval=0.2)
-    running = asyncio.create_task(runner.run(stop))
-    await store.wait("public_consultations", position, timeout=5)
-    settings = replace(Settings.from_env(), page_cache_seconds=0)
-    participant = str(uuid4())
-    try:
-        async with LifespanManager(create_app(database_url, settings, projector=False)) as m:
-            transport = httpx.ASGITransport(app=m.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://tribune.test") as cl:
-                session = await signed_in(pool, participant_id=participant, name="Marie Tremblay")
-                cl.cookies.set(COOKIE, session)
-                yield Journey(cl, c, participant, pool, repository)
-    finally:
-        stop.set()
-        await running
-
-
-def form_of(html: str) -> dict[str, str]:
-    """The hidden and filled fields of the page's main form, as a browser sends them."""
-    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
-    return {k: v.replace("&#39;", "'").replace("&amp;", "&") for k, v in fields.items()}
-
-
-async def send_opinion(j: Journey, text: str = ANSWER, **extra: str) -> httpx.Response:
-    url = f"/consultations/{j.consultation.id}/participer"
-    page = await j.client.get(url)
-    data = {**form_of(page.text), "answer_0": text, "language": "fr", "region": "03", **extra}
-    check = await j.client.post(url, data={**data, "action": "verifier"})
-    assert check.status_code == 200, check.text
-    return await j.client.post(url, data={**data, "action": "envoyer"})
 
 
 async def test_a_citizen_checks_then_sends_and_gets_a_receipt_at_once(j: Journey) -> None:
@@ -96,11 +30,6 @@ async def test_a_citizen_checks_then_sends_and_gets_a_receipt_at_once(j: Journey
     assert "Reçu, en attente de modération" in public.text
     stored = await j.pool.fetchval("SELECT text FROM private_submission_texts")
     assert stored == ANSWER  # any Unicode kept as typed
-
-
-@pytest.fixture
-def j(journey: Journey) -> Journey:
-    return journey
 
 
 async def test_twenty_concurrent_posts_of_one_form_give_one_submission_and_one_receipt(
@@ -160,7 +89,8 @@ async def test_a_citizen_withdraws_and_appeals_a_refusal(j: Journey) -> None:
     assert "Retiré par son auteur" in (await j.client.get(receipt_url)).text
 
     second = await send_opinion(j, text="Un second avis")
-    number = second.headers["location"].rsplit("/", 1)[1]
+    receipt_url2 = second.headers["location"]
+    number = receipt_url2.rsplit("/", 1)[1]
     submission_id = await j.pool.fetchval(
         "SELECT submission_id FROM public_submissions WHERE receipt_number = $1", number
     )
@@ -176,6 +106,7 @@ async def test_a_citizen_withdraws_and_appeals_a_refusal(j: Journey) -> None:
         data={"csrf_token": "jeton", "appeal": "Mon avis porte bien sur la consultation."},
     )
     assert appealed.status_code == 303
+    assert "en cours d'examen par un autre modérateur" in (await j.client.get(receipt_url2)).text
     again = await j.client.post(
         second.headers["location"] + "/appel", data={"csrf_token": "jeton", "appeal": "Encore"}
     )

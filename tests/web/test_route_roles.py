@@ -39,6 +39,7 @@ PUBLIC = [
     "submission_show", "document_download", "submissions_csv", "submissions_json", "feed",
     "api_consultation_list", "api_consultation_show", "api_submission_list", "api_statistics",
     "api_submission_show", "openapi", "auth_sign_in", "auth_callback", "auth_sign_out", "health",
+    "submission_brief",
 ]  # fmt: skip
 ADMIN = [
     "admin_consultation_list", "admin_consultation_new", "admin_consultation_create",
@@ -59,7 +60,10 @@ CITIZEN = [
     "opinion_form",
     "opinion_post",
     "my_submissions",
+    "opinion_brief",
     "my_receipt",
+    "my_receipt_print",
+    "my_brief",
     "my_withdraw",
     "my_appeal",
 ]

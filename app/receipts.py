@@ -1,0 +1,160 @@
+"""After sending: a citizen follows, prints, withdraws and appeals their own opinions.
+
+The receipt number is the key: the author's pages here show everything they sent; the
+public page of the same number (app/public.py) shows only its status, and the text
+once published. Someone else's number looks like no one's.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from app.briefs import brief_of, brief_size
+from app.citizen_forms import participant_of
+from app.csrf import protected
+from app.forms import texts
+from app.participants import unseal_for
+from app.pdf import pdf_response
+from app.roles import require
+from app.services import ChangedMeanwhileError, run_command
+from app.sessions import session_of
+from app.templating import render
+from domain import DomainError, Submission, is_valid_receipt, normalize_receipt
+from projections import queries
+
+log = logging.getLogger(__name__)
+
+
+def to_receipt(request: Request, number: str) -> Response:
+    return RedirectResponse(str(request.url_for("my_receipt", receipt=number)), status_code=303)
+
+
+async def wait_for_projection(request: Request, position: int | None) -> None:
+    """Read your writes: the receipt page should show what was just sent."""
+    try:
+        await request.state.store.wait("public_submissions", position, timeout=2)
+    except TimeoutError:
+        log.warning("public_submissions has not reached %s yet", position)
+
+
+async def own_submission(request: Request) -> queries.Submission:
+    text = request.path_params["receipt"]
+    found = None
+    if is_valid_receipt(text):
+        found = await queries.submission_by_receipt(request.state.pool, normalize_receipt(text))
+    owner = await _owner(request, found)
+    if found is None or owner != participant_of(session_of(request)):
+        raise HTTPException(404)  # someone else's looks like no one's
+    return found
+
+
+async def _owner(request: Request, found: queries.Submission | None) -> UUID | None:
+    if found is None:
+        return None
+    owner: UUID | None = await request.state.pool.fetchval(
+        "SELECT participant_id FROM public_submissions WHERE submission_id = $1", found.id
+    )
+    return owner
+
+
+@require("citizen")
+async def my_submissions(request: Request) -> Response:
+    pool = request.state.pool
+    mine = await queries.submissions_of(pool, participant_of(session_of(request)))
+    return render(request, "citizen/my_submissions.html", {"mine": mine, "now": datetime.now(UTC)})
+
+
+@require("citizen")
+async def my_receipt(request: Request) -> Response:
+    s = await own_submission(request)
+    return render(request, "citizen/my_receipt.html", await receipt_context(request, s))
+
+
+async def receipt_context(request: Request, s: queries.Submission) -> dict[str, Any]:
+    pool = request.state.pool
+    c = await queries.consultation(pool, s.consultation_id)
+    size = await brief_size(pool, s.id)
+    return {"s": s, "c": c, "now": datetime.now(UTC), "brief_size": size}
+
+
+async def _act(request: Request, command: Any) -> Response:
+    s = await own_submission(request)
+    try:
+        position = await run_command(request.state.repository, Submission, s.id, command)
+    except (DomainError, ChangedMeanwhileError) as error:
+        code = error.code if isinstance(error, DomainError) else "changed_meanwhile"
+        context = {**await receipt_context(request, s), "error": code}
+        return render(request, "citizen/my_receipt.html", context, status=409)
+    await wait_for_projection(request, position)
+    return to_receipt(request, s.receipt_number)
+
+
+@require("citizen")
+@protected
+async def withdraw(request: Request) -> Response:
+    s = await own_submission(request)
+    c = await queries.consultation(request.state.pool, s.consultation_id)
+    closes_at = c.closes_at if c else datetime.now(UTC)
+    who, now = participant_of(session_of(request)), datetime.now(UTC)
+    return await _act(request, lambda sub: sub.withdraw(who, now, closes_at))
+
+
+@require("citizen")
+@protected
+async def appeal(request: Request) -> Response:
+    text = texts(await request.form()).get("appeal", "")
+    who, now = participant_of(session_of(request)), datetime.now(UTC)
+    return await _act(request, lambda sub: sub.appeal(who, now, text))
+
+
+@require("citizen")
+async def printable_receipt(request: Request) -> Response:
+    """Everything the author sent, on one page made for paper."""
+    s = await own_submission(request)
+    pool, store = request.state.pool, request.state.store
+    c = await queries.consultation(pool, s.consultation_id)
+    sent: Submission = await request.state.repository.get(s.id, Submission)
+    personal = await unseal_for(store, participant_of(session_of(request)), sent.sealed)
+    context = {"s": s, "c": c, "sent": sent, "postal_code": personal.get("postal_code")}
+    return render(request, "citizen/receipt_print.html", context)
+
+
+@require("citizen")
+async def own_brief(request: Request) -> Response:
+    s = await own_submission(request)
+    brief = await brief_of(request.state.pool, s.id)
+    if brief is None:
+        raise HTTPException(404)
+    return pdf_response(brief.content, f"memoire-{s.receipt_number}.pdf")
+
+
+async def public_brief(request: Request) -> Response:
+    """Anyone's, once the opinion is published; until then, as if there were none."""
+    text = request.path_params["receipt"]
+    found = None
+    if is_valid_receipt(text):
+        found = await queries.submission_by_receipt(request.state.pool, normalize_receipt(text))
+    brief = await brief_of(request.state.pool, found.id) if found else None
+    if found is None or found.status != "published" or brief is None:
+        raise HTTPException(404)
+    return pdf_response(brief.content, f"memoire-{found.receipt_number}.pdf")
+
+
+MINE = "/mes-avis/{receipt}"
+routes = [
+    Route("/mes-avis", my_submissions, name="my_submissions"),
+    Route(MINE, my_receipt, name="my_receipt"),
+    Route(MINE + "/imprimer", printable_receipt, name="my_receipt_print"),
+    Route(MINE + "/memoire", own_brief, name="my_brief"),
+    Route(MINE + "/retirer", withdraw, methods=["POST"], name="my_withdraw"),
+    Route(MINE + "/appel", appeal, methods=["POST"], name="my_appeal"),
+    Route("/avis/{receipt}/memoire", public_brief, name="submission_brief"),
+]

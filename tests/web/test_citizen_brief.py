@@ -1,0 +1,165 @@
+"""The form's optional parts: a brief as a PDF, and a postal code sealed with the
+person's key. Both kept with the draft, neither ever lost with the text typed."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from uuid import UUID
+
+import httpx
+
+from app.citizen import BODY_LIMIT
+from app.participants import erase_participant, register_participant
+from app.pdf import MAX_PDF_BYTES
+from domain import StaffId, Submission
+from tests.web.journey import Journey, form_of
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+TEXT = "Mon avis, avec un mémoire joint."
+
+
+def url_of(j: Journey) -> str:
+    return f"/consultations/{j.consultation.id}/participer"
+
+
+Files = dict[str, tuple[str, bytes, str]]
+
+
+async def post(
+    j: Journey, action: str, files: Files | None = None, **extra: str
+) -> tuple[dict[str, str], httpx.Response]:
+    page = await j.client.get(url_of(j))
+    data = {**form_of(page.text), "answer_0": TEXT, "language": "fr", "action": action, **extra}
+    answer = await j.client.post(url_of(j), data=data, files=files)
+    return data, answer
+
+
+async def check_with_brief(j: Journey, content: bytes = PDF, name: str = "mémoire.pdf") -> str:
+    page = await j.client.get(url_of(j))
+    data = {**form_of(page.text), "answer_0": TEXT, "language": "fr", "action": "verifier"}
+    files = {"brief": (name, content, "application/pdf")}
+    answer = await j.client.post(url_of(j), data=data, files=files)
+    assert answer.status_code == 200, answer.text
+    return data["form_token"]
+
+
+async def sent(j: Journey, form_token: str, **extra: str) -> str:
+    """Send the checked form; the receipt number."""
+    page = await j.client.get(url_of(j))
+    data = {**form_of(page.text), "answer_0": TEXT, "language": "fr", **extra}
+    data.update(form_token=form_token, action="envoyer")
+    answer = await j.client.post(url_of(j), data=data)
+    assert answer.status_code == 303, answer.text
+    return answer.headers["location"].rsplit("/", 1)[1]
+
+
+async def test_a_brief_is_kept_with_the_draft_then_sent_and_published_with_the_opinion(
+    j: Journey,
+) -> None:
+    form_token = await check_with_brief(j)
+    draft_brief = await j.client.get(url_of(j) + "/memoire")
+    assert draft_brief.content == PDF
+    assert "Mémoire joint" in (await j.client.get(url_of(j))).text
+
+    number = await sent(j, form_token)
+    submission = await j.repository.get(Submission.create_id(form_token), Submission)
+    assert submission.brief_size == len(PDF)
+    assert submission.brief_sha256 == hashlib.sha256(PDF).hexdigest()
+    mine = await j.client.get(f"/mes-avis/{number}/memoire")
+    assert mine.content == PDF
+    assert mine.headers["content-type"] == "application/pdf"
+    assert "Mon mémoire" in (await j.client.get(f"/mes-avis/{number}")).text
+
+    assert (await j.client.get(f"/avis/{number}/memoire")).status_code == 404  # not yet
+    submission.publish(StaffId("m1"), datetime.now(UTC))
+    await j.repository.store.wait("public_submissions", await j.repository.save(submission), 5)
+    j.client.cookies.clear()
+    public = await j.client.get(f"/avis/{number}/memoire")
+    assert public.status_code == 200
+    assert public.content == PDF
+
+
+async def test_a_file_that_is_not_a_pdf_is_refused_at_its_field_with_the_text_kept(
+    j: Journey,
+) -> None:
+    files = {"brief": ("memoire.pdf", b"<html>not a PDF</html>", "application/pdf")}
+    _, answer = await post(j, "verifier", files)
+    assert answer.status_code == 400
+    text = answer.text
+    assert "n'est pas un PDF" in text
+    assert 'id="brief" name="brief"' in text
+    assert 'aria-invalid="true"' in text
+    assert f"{TEXT}</textarea>" in text
+    assert "Mémoire joint" not in text
+
+
+async def test_a_pdf_over_ten_megabytes_is_refused_with_the_text_kept(j: Journey) -> None:
+    big = PDF + b"0" * (MAX_PDF_BYTES + 1 - len(PDF))
+    _, answer = await post(j, "enregistrer", {"brief": ("gros.pdf", big, "application/pdf")})
+    assert answer.status_code == 400
+    assert "dépasse 10 Mo" in answer.text
+    again = await j.client.get(url_of(j))
+    assert f"{TEXT}</textarea>" in again.text  # the text was saved, the file was not
+    assert "Mémoire joint" not in again.text
+
+
+async def test_a_body_far_over_the_limit_is_refused_unread_with_the_saved_draft(
+    j: Journey,
+) -> None:
+    await post(j, "enregistrer")  # the draft as last saved
+    huge = b"%PDF-" + b"0" * BODY_LIMIT
+    _, answer = await post(j, "verifier", {"brief": ("enorme.pdf", huge, "application/pdf")})
+    assert answer.status_code == 413
+    assert "dépasse 10 Mo" in answer.text
+    assert f"{TEXT}</textarea>" in answer.text
+
+
+async def test_the_brief_can_be_removed_before_sending(j: Journey) -> None:
+    form_token = await check_with_brief(j)
+    _, answer = await post(j, "enregistrer", remove_brief="on")
+    assert answer.status_code == 303
+    assert (await j.client.get(url_of(j) + "/memoire")).status_code == 404
+    number = await sent(j, form_token)
+    assert (await j.client.get(f"/mes-avis/{number}/memoire")).status_code == 404
+
+
+async def test_a_postal_code_is_sealed_and_shown_to_its_author_alone(j: Journey) -> None:
+    data, check = await post(j, "verifier", postal_code=" g1r-4s9 ")
+    assert "G1R 4S9" in check.text
+    number = await sent(j, data["form_token"], postal_code=" g1r-4s9 ")
+    printable = await j.client.get(f"/mes-avis/{number}/imprimer")
+    assert "G1R 4S9" in printable.text
+    assert f"{TEXT}</p>" in printable.text  # the text as sent
+    states = await j.pool.fetch("SELECT state FROM stored_events")
+    assert not any(b"G1R" in row["state"] for row in states)  # sealed in the event
+    j.client.cookies.clear()
+    public = await j.client.get(f"/avis/{number}")
+    assert "G1R" not in public.text
+    assert "Marie Tremblay" not in public.text  # the status lookup shows no one
+
+
+async def test_a_postal_code_that_is_not_one_is_refused_at_its_field(j: Journey) -> None:
+    _, answer = await post(j, "verifier", postal_code="12345")
+    assert answer.status_code == 400
+    text = answer.text
+    assert "code postal n'est pas valide" in text
+    assert 'value="12345"' in text
+    assert f"{TEXT}</textarea>" in text
+
+
+async def test_erasing_the_author_deletes_their_briefs_drafts_and_postal_code(
+    j: Journey,
+) -> None:
+    participant = UUID(j.participant)
+    at = datetime.now(UTC)
+    await register_participant(j.repository, participant, at=at, personal={"name": "Marie"})
+    form_token = await check_with_brief(j)
+    number = await sent(j, form_token, postal_code="H2X 1Y4")
+    await post(j, "enregistrer")  # a new draft for the same consultation, not yet sent
+    await erase_participant(j.repository, participant, at)
+    for table in ("submission_briefs", "citizen_drafts"):
+        count = f"SELECT count(*) FROM {table} WHERE participant_id = $1"
+        assert await j.pool.fetchval(count, participant) == 0, table
+    printable = await j.client.get(f"/mes-avis/{number}/imprimer")
+    assert "H2X" not in printable.text
