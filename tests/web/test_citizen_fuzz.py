@@ -3,13 +3,17 @@ exactly what the form said."""
 
 from __future__ import annotations
 
+import hashlib
 import string
 from typing import Any
 from urllib.parse import quote
+from uuid import UUID
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.citizen_forms import postal_code
+from app.participants import unseal_for
 from domain import REGIONS, Submission
 from tests.web.journey import Journey
 
@@ -22,9 +26,14 @@ FIELDS = st.fixed_dictionaries(
         "action": st.sampled_from(["verifier", "envoyer", "enregistrer", "modifier", "?"]),
         "form_token": st.text(string.ascii_letters + string.digits, min_size=0, max_size=30),
     },
-    optional={"show_name": st.sampled_from(["on", "off", ""])},
+    optional={
+        "show_name": st.sampled_from(["on", "off", ""]),
+        "postal_code": st.one_of(st.sampled_from(["G1R 4S9", "h2x1y4", "J8Y-3Z5", ""]), TEXT),
+        "remove_brief": st.sampled_from(["on", ""]),
+    },
 )
-ROUTES = ("participer", "retirer", "appel")
+BRIEF = st.one_of(st.none(), st.binary(max_size=200), st.binary(max_size=200).map(b"%PDF-".__add__))
+ROUTES = ("participer", "retirer", "appel", "imprimer", "memoire")
 
 
 @settings(
@@ -32,19 +41,25 @@ ROUTES = ("participer", "retirer", "appel")
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(fields=FIELDS, route=st.sampled_from(ROUTES), receipt=st.text(max_size=15))
+@given(fields=FIELDS, route=st.sampled_from(ROUTES), receipt=st.text(max_size=15), brief=BRIEF)
 async def test_no_form_data_breaks_a_citizen_route_or_records_anything_else(
     journey: Journey,
     fields: dict[str, Any],
     route: str,
     receipt: str,
+    brief: bytes | None,
 ) -> None:
     data = {"csrf_token": "jeton", **fields}
+    files = {"brief": ("m.pdf", brief, "application/pdf")} if brief is not None else None
     if route == "participer":
         url = f"/consultations/{journey.consultation.id}/participer"
+        answer = await journey.client.post(url, data=data, files=files)
+    elif route in ("imprimer", "memoire"):
+        url = f"/mes-avis/{quote(receipt, safe='') or 'X'}/{route}"
+        answer = await journey.client.get(url)
     else:
         url = f"/mes-avis/{quote(receipt, safe='') or 'X'}/{route}"
-    answer = await journey.client.post(url, data=data)
+        answer = await journey.client.post(url, data=data)
     assert answer.status_code < 500, answer.text
     if answer.status_code == 303 and fields["action"] == "envoyer" and fields["form_token"]:
         submission = await journey.repository.get(
@@ -54,3 +69,9 @@ async def test_no_form_data_breaks_a_citizen_route_or_records_anything_else(
         assert submission.language.value == fields["language"]
         assert submission.region == (fields["region"] or None)
         assert submission.show_name is (fields.get("show_name") == "on")
+        if brief is not None and brief.startswith(b"%PDF-"):  # a valid brief, just attached
+            assert submission.brief_sha256 == hashlib.sha256(brief).hexdigest()
+        participant = UUID(journey.participant)
+        sealed = await unseal_for(journey.repository.store, participant, submission.sealed)
+        code = postal_code(fields.get("postal_code", ""))
+        assert sealed == ({"postal_code": code} if code else {})
