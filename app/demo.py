@@ -93,6 +93,7 @@ def form(rng: random.Random, c: Consultation, at: datetime) -> SubmissionForm:
         source_reference=f"{channel.value.upper()}-{rng.randrange(10_000):04d}" if keyed else None,
         show_name=rng.random() < 0.3,
         read_back_confirmed=channel is Channel.PHONE,
+        brief=REPORT_PDF if not keyed and rng.random() < 0.1 else None,
     )
 
 
