@@ -32,13 +32,6 @@ async def store_brief(conn: Conn, submission: Submission, content: bytes) -> Non
     )
 
 
-async def brief_size(conn: Conn, submission_id: UUID) -> int | None:
-    size: int | None = await conn.fetchval(
-        "SELECT size FROM submission_briefs WHERE submission_id = $1", submission_id
-    )
-    return size
-
-
 async def brief_of(conn: Conn, submission_id: UUID) -> Brief | None:
     row = await conn.fetchrow(
         "SELECT content, size FROM submission_briefs WHERE submission_id = $1", submission_id

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from app.briefs import brief_of, brief_size
+from app.briefs import brief_of
 from app.citizen_forms import participant_of
 from app.csrf import protected
 from app.forms import texts
@@ -79,10 +79,8 @@ async def my_receipt(request: Request) -> Response:
 
 
 async def receipt_context(request: Request, s: queries.Submission) -> dict[str, Any]:
-    pool = request.state.pool
-    c = await queries.consultation(pool, s.consultation_id)
-    size = await brief_size(pool, s.id)
-    return {"s": s, "c": c, "now": datetime.now(UTC), "brief_size": size}
+    c = await queries.consultation(request.state.pool, s.consultation_id)
+    return {"s": s, "c": c, "now": datetime.now(UTC)}
 
 
 async def _act(request: Request, command: Any) -> Response:
@@ -142,8 +140,9 @@ async def public_brief(request: Request) -> Response:
     found = None
     if is_valid_receipt(text):
         found = await queries.submission_by_receipt(request.state.pool, normalize_receipt(text))
-    brief = await brief_of(request.state.pool, found.id) if found else None
-    if found is None or found.status != "published" or brief is None:
+    published = found is not None and found.status == "published" and found.brief_size
+    brief = await brief_of(request.state.pool, found.id) if found and published else None
+    if found is None or brief is None:
         raise HTTPException(404)
     return pdf_response(brief.content, f"memoire-{found.receipt_number}.pdf")
 

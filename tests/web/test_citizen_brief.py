@@ -72,12 +72,15 @@ async def test_a_brief_is_kept_with_the_draft_then_sent_and_published_with_the_o
     assert "Mon mémoire" in (await j.client.get(f"/mes-avis/{number}")).text
 
     assert (await j.client.get(f"/avis/{number}/memoire")).status_code == 404  # not yet
+    assert "/memoire" not in (await j.client.get(f"/avis/{number}")).text
     submission.publish(StaffId("m1"), datetime.now(UTC))
     await j.repository.store.wait("public_submissions", await j.repository.save(submission), 5)
     j.client.cookies.clear()
     public = await j.client.get(f"/avis/{number}/memoire")
     assert public.status_code == 200
     assert public.content == PDF
+    page = await j.client.get(f"/avis/{number}")
+    assert f'href="http://tribune.test/avis/{number}/memoire"' in page.text
 
 
 async def test_a_file_that_is_not_a_pdf_is_refused_at_its_field_with_the_text_kept(
