@@ -84,6 +84,7 @@ async def _site_paths(database_url: str) -> dict[str, str]:
             "SELECT participant_id, receipt_number FROM public_submissions"
             " WHERE channel = 'online' AND status = 'refused' LIMIT 1"
         )
+        assert own is not None, "the demo data has a refused online opinion"
         citizen = secrets.token_urlsafe(32)
         await conn.execute(
             "INSERT INTO web_sessions (id_hash, data, idle_seconds, expires_at)"

@@ -53,7 +53,7 @@ def test_attaching_is_an_event_that_replays_to_the_same_state() -> None:
     assert type(events[-1]).__name__ == "DocumentAttached"
     replayed = None
     for e in events:
-        replayed = e.mutate(replayed)  # type: ignore[attr-defined]
+        replayed = e.mutate(replayed)
     assert isinstance(replayed, Consultation)
     assert replayed.documents == c.documents
 

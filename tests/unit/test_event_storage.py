@@ -99,6 +99,7 @@ def test_a_received_event_stored_before_briefs_and_sealed_fields_still_loads() -
     for added in ("sealed", "brief_size", "brief_sha256"):
         del state[added]
     older = replace(stored, state=json.dumps(state).encode())
-    copy: Any = m.to_domain_event(older).mutate(None)
+    restored: Any = m.to_domain_event(older)
+    copy = restored.mutate(None)
     assert copy.text == submission.text
     assert (copy.sealed, copy.brief_size, copy.brief_sha256) == (None, None, None)

@@ -26,7 +26,7 @@ from projections.registry import all_projections
 from projections.runner import Runner
 from tests.web.test_sessions import COOKIE, signed_in
 
-ORGANIZER = {
+ORGANIZER: dict[str, Any] = {
     "kind": "staff",
     "staff_id": "a1b2c3d4e5f6a7b8",
     "name": "Odile",

@@ -74,7 +74,7 @@ EXPECTED = {
     # No session, so no CSRF token to match: refused before anything else.
     "auth_sign_out": {**EVERYONE, "anonymous": "forbidden"},
 }
-SESSIONS = {
+SESSIONS: dict[str, dict[str, Any]] = {
     "citizen": {"kind": "citizen", "name": "Marie", "participant_id": str(uuid4())},
     "clerk": {"kind": "staff", "staff_id": "c1", "name": "Greffier", "roles": ["clerk"]},
     "moderator": {"kind": "staff", "staff_id": "m1", "name": "Mod", "roles": ["moderator"]},
@@ -103,6 +103,7 @@ async def world(store: EventStore, database_url: str) -> dict[str, str]:
         " JOIN public_submissions s USING (consultation_id), documents d"
         " WHERE s.status = 'published' LIMIT 1"
     )
+    assert row is not None
     return {
         "consultation_id": str(row["consultation_id"]),
         "receipt": row["receipt_number"],
