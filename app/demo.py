@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from app.admin import store_document
+from app.admin_documents import store_document
 from app.db import create_pool
 from app.mapping import build_mapper
 from app.participants import register_participant
