@@ -117,10 +117,13 @@ async def appeal(request: Request) -> Response:
 async def printable_receipt(request: Request) -> Response:
     """Everything the author sent, on one page made for paper."""
     s = await own_submission(request)
-    pool, store = request.state.pool, request.state.store
+    pool = request.state.pool
     c = await queries.consultation(pool, s.consultation_id)
-    sent: Submission = await request.state.repository.get(s.id, Submission)
-    personal = await unseal_for(store, participant_of(session_of(request)), sent.sealed)
+    sent = await queries.sent_submission(pool, s.id)
+    if sent is None:
+        raise HTTPException(404)
+    owner = participant_of(session_of(request))
+    personal = await unseal_for(request.state.store, owner, sent.sealed)
     context = {"s": s, "c": c, "sent": sent, "postal_code": personal.get("postal_code")}
     return render(request, "citizen/receipt_print.html", context)
 

@@ -76,7 +76,9 @@ PARTICIPANTS = Table(
 # Opens sealed personal fields with the person's key; None once the key is destroyed.
 OpenSealed = Callable[[bytes | None, str | None], dict[str, str] | None]
 TEXTS = Table(
-    "private_submission_texts", key="submission_id", types={"submission_id": "uuid", "text": "text"}
+    "private_submission_texts",
+    key="submission_id",
+    types={"submission_id": "uuid", "text": "text", "sealed": "text"},
 )
 LEDGER = Table(
     "public_ledger",
@@ -311,7 +313,8 @@ class PublicSubmissions(Projection):
             participant_id=e.participant_id,
             show_name=e.show_name,
         )
-        batch.insert(TEXTS, submission_id=e.originator_id, text=e.text)
+        sealed = getattr(e, "sealed", None)  # events stored before postal codes lack it
+        batch.insert(TEXTS, submission_id=e.originator_id, text=e.text, sealed=sealed)
 
     def submission_transcription_corrected(self, batch: Batch, e: Any, _: int) -> None:
         self._known[e.originator_id]["text"] = e.text

@@ -63,6 +63,15 @@ class Submission:
 
 
 @dataclass(frozen=True)
+class SentSubmission:
+    """What the author sent, for their eyes only: the full text and sealed fields."""
+
+    text: str
+    sealed: str | None
+    show_name: bool
+
+
+@dataclass(frozen=True)
 class SubmissionPage:
     items: list[Submission]
     next_cursor: str | None
@@ -221,6 +230,15 @@ async def submission_by_receipt(conn: Any, receipt_number: str) -> Submission | 
         receipt_number,
     )
     return None if row is None else _submission(row)
+
+
+async def sent_submission(conn: Any, submission_id: UUID) -> SentSubmission | None:
+    row = await conn.fetchrow(
+        "SELECT t.text, t.sealed, s.show_name FROM private_submission_texts t"
+        " JOIN public_submissions s USING (submission_id) WHERE submission_id = $1",
+        submission_id,
+    )
+    return None if row is None else SentSubmission(**dict(row))
 
 
 async def counts(conn: Any, consultation_id: UUID) -> Counts:
