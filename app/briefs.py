@@ -1,7 +1,8 @@
 """Citizens' briefs: the PDF bytes beside a submission, named in its `Received` event.
 
-Stored in the transaction that saves the event; shown to the author, and to everyone
-once the opinion is published; deleted when the author is erased.
+Stored in the transaction that saves the event; shown to its author only (the
+moderators' review of briefs, and so their publication, is still to come); deleted
+when the author is erased.
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ async def store_brief(conn: Conn, submission: Submission, content: bytes) -> Non
         len(content),
         submission.brief_sha256,
     )
+
+
+async def brief_size(conn: Conn, submission_id: UUID) -> int | None:
+    size: int | None = await conn.fetchval(
+        "SELECT size FROM submission_briefs WHERE submission_id = $1", submission_id
+    )
+    return size
 
 
 async def brief_of(conn: Conn, submission_id: UUID) -> Brief | None:

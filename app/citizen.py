@@ -32,7 +32,7 @@ from app.citizen_forms import (
 )
 from app.csrf import protected
 from app.forms import texts
-from app.participants import seal_for
+from app.participants import seal_for, unseal_for
 from app.pdf import FORM_SLACK, MAX_PDF_BYTES, pdf_response, read_pdf, too_large
 from app.ratelimit import refused
 from app.receipts import to_receipt, wait_for_projection
@@ -49,8 +49,10 @@ from projections import queries
 
 log = logging.getLogger(__name__)
 SUBMISSIONS_PER_ACCOUNT = parse("10/hour")
-BODY_LIMIT = MAX_PDF_BYTES + MAX_ANSWER * 4 * 10 + FORM_SLACK
-"""A brief, ten answers of 20 000 four-byte characters and the rest; above: unread."""
+BODY_LIMIT = 2 * MAX_PDF_BYTES + MAX_ANSWER * 4 * 10 + FORM_SLACK
+"""Twice the largest brief, ten answers of 20 000 four-byte characters and the rest.
+Below it the form is read, so a PDF over 10 MB is refused with the text kept; above
+it nothing is read, and the last saved draft comes back."""
 
 
 class _Keep:
@@ -59,6 +61,8 @@ class _Keep:
 
 KEEP = _Keep()
 BriefChange = bytes | None | _Keep
+SEALED = "_sealed"
+"""Where a draft keeps its personal fields, sealed with the person's key."""
 
 
 async def consultation_of(request: Request) -> queries.Consultation:
@@ -77,7 +81,23 @@ async def load_draft(request: Request, consultation: queries.Consultation) -> Op
     )
     if row is None:
         return new_form()
-    return OpinionForm(json.loads(row["data"]), brief_size=row["brief_size"])
+    return OpinionForm(await _draft_values(request, row["data"]), brief_size=row["brief_size"])
+
+
+async def _draft_data(request: Request, values: dict[str, str]) -> str:
+    """The values as JSON, the postal code sealed: a draft keeps no personal field in clear."""
+    data = {k: v for k, v in values.items() if k != SEALED}
+    if code := data.pop("postal_code", ""):
+        participant = participant_of(session_of(request))
+        data[SEALED] = await seal_for(request.state.store, participant, {"postal_code": code}) or ""
+    return json.dumps(data)
+
+
+async def _draft_values(request: Request, data: str) -> dict[str, str]:
+    values: dict[str, str] = json.loads(data)
+    participant = participant_of(session_of(request))
+    values.update(await unseal_for(request.state.store, participant, values.pop(SEALED, None)))
+    return values
 
 
 async def save_draft(
@@ -93,7 +113,7 @@ async def save_draft(
         participant_of(session_of(request)),
         consultation.id,
         form.values.get("form_token", ""),
-        json.dumps(form.values),
+        await _draft_data(request, form.values),
         None if brief is KEEP else brief,
         brief is not KEEP,
     )
@@ -131,10 +151,12 @@ async def opinion_form(request: Request) -> Response:
 
 async def opinion_post(request: Request) -> Response:
     """Reached even when the database is down: then the text comes back, unsaved."""
+    if too_large(request, BODY_LIMIT):
+        if request.scope.get("database_down"):
+            return render(request, "citizen/unavailable.html", {"answers": []}, status=503)
+        return await _refuse_large_body(request)
     if request.scope.get("database_down"):
         return await unavailable(request)
-    if too_large(request, BODY_LIMIT):
-        return await _refuse_large_body(request)
     return await _opinion_post(request)
 
 
@@ -174,7 +196,7 @@ async def _refuse_large_body(request: Request) -> Response:
     """Over the limit, unread: the form comes back as last saved, with the reason."""
     c = await consultation_of(request)
     form = await load_draft(request, c)
-    form.errors["brief"] = "file_too_large"
+    form.errors["brief"] = "body_too_large"
     return show_form(request, c, form, status=413)
 
 
@@ -184,6 +206,7 @@ async def send(request: Request, c: queries.Consultation, form: OpinionForm) -> 
     repository = request.state.repository
     sent_before = await existing_receipt(repository, Submission.create_id(fields["form_token"]))
     if sent_before is not None:  # a double click or a retry: the first receipt, not a limit
+        await forget_draft(request, c, fields["form_token"])
         return to_receipt(request, sent_before.receipt_number)
     if first_sending(request, fields["form_token"]):
         limit, key = SUBMISSIONS_PER_ACCOUNT, str(participant)
@@ -204,13 +227,23 @@ async def send(request: Request, c: queries.Consultation, form: OpinionForm) -> 
     except DomainError as error:
         form.errors["form"] = error.code
         return show_form(request, c, form, status=409)
-    await request.state.pool.execute(
-        "DELETE FROM citizen_drafts WHERE participant_id = $1 AND consultation_id = $2",
-        participant,
-        c.id,
-    )
+    await forget_draft(request, c, fields["form_token"])
     await wait_for_projection(request, receipt.notification_id)
     return to_receipt(request, receipt.receipt_number)
+
+
+async def forget_draft(request: Request, c: queries.Consultation, form_token: str) -> None:
+    """The draft of a form now sent. Every post of the form saves the draft before it
+    looks for the receipt, so each one that ends on the receipt forgets it again: a
+    double click never leaves behind a draft whose used token would swallow the next
+    opinion."""
+    await request.state.pool.execute(
+        "DELETE FROM citizen_drafts"
+        " WHERE participant_id = $1 AND consultation_id = $2 AND form_token = $3",
+        participant_of(session_of(request)),
+        c.id,
+        form_token,
+    )
 
 
 def first_sending(request: Request, form_token: str) -> bool:
@@ -234,7 +267,8 @@ async def draft_brief_download(request: Request) -> Response:
 
 
 async def unavailable(request: Request) -> Response:
-    values = texts(await request.form())
+    async with request.form() as data:
+        values = texts(data)
     answers = [v for k, v in sorted(values.items()) if k.startswith("answer_")]
     return render(request, "citizen/unavailable.html", {"answers": answers}, status=503)
 

@@ -13,8 +13,9 @@ from domain import REGIONS, Channel
 from projections import queries
 
 MAX_ANSWER = 20_000
-FIELDS = ("language", "region", "postal_code", "show_name", "form_token")
-POSTAL_CODE = re.compile(r"([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z])[ -]?(\d[ABCEGHJ-NPRSTV-Z]\d)")
+POSTAL_CODE = re.compile(
+    r"([ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z])[ -]?([0-9][ABCEGHJ-NPRSTV-Z][0-9])"
+)
 """A Canadian postal code: letter, digit, letter, digit, letter, digit (no D F I O Q U)."""
 
 

@@ -63,6 +63,9 @@ def pdf_response(content: bytes, filename: str) -> Response:
 
 
 def too_large(request: Request, limit: int = MAX_PDF_BYTES + FORM_SLACK) -> bool:
-    """A body far over the limit is refused before it is read (or spooled to disk)."""
-    length = request.headers.get("content-length", "")
-    return length.isdigit() and int(length) > limit
+    """A body over the limit, or of a length not said (chunked), is refused before it is
+    read or spooled to disk. Browsers always say the length of a form they post."""
+    length = request.headers.get("content-length")
+    if length is None:
+        return "transfer-encoding" in request.headers
+    return not length.isdigit() or int(length) > limit

@@ -2,7 +2,9 @@
 
 The receipt number is the key: the author's pages here show everything they sent; the
 public page of the same number (app/public.py) shows only its status, and the text
-once published. Someone else's number looks like no one's.
+once published. Someone else's number looks like no one's. A brief is for its author
+and, when their screens come, the moderators: no public page serves it until a
+moderator has reviewed it as such (publishing the text does not review the PDF).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from app.briefs import brief_of
+from app.briefs import brief_of, brief_size
 from app.citizen_forms import participant_of
 from app.csrf import protected
 from app.forms import texts
@@ -79,8 +81,9 @@ async def my_receipt(request: Request) -> Response:
 
 
 async def receipt_context(request: Request, s: queries.Submission) -> dict[str, Any]:
-    c = await queries.consultation(request.state.pool, s.consultation_id)
-    return {"s": s, "c": c, "now": datetime.now(UTC)}
+    pool = request.state.pool
+    c = await queries.consultation(pool, s.consultation_id)
+    return {"s": s, "c": c, "now": datetime.now(UTC), "brief_size": await brief_size(pool, s.id)}
 
 
 async def _act(request: Request, command: Any) -> Response:
@@ -124,8 +127,14 @@ async def printable_receipt(request: Request) -> Response:
         raise HTTPException(404)
     owner = participant_of(session_of(request))
     personal = await unseal_for(request.state.store, owner, sent.sealed)
-    context = {"s": s, "c": c, "sent": sent, "postal_code": personal.get("postal_code")}
-    return render(request, "citizen/receipt_print.html", context)
+    context = {
+        "s": s,
+        "c": c,
+        "sent": sent,
+        "postal_code": personal.get("postal_code"),
+        "brief_size": await brief_size(pool, s.id),
+    }
+    return render(request, "citizen/my_receipt_print.html", context)
 
 
 @require("citizen")
@@ -137,19 +146,6 @@ async def own_brief(request: Request) -> Response:
     return pdf_response(brief.content, f"memoire-{s.receipt_number}.pdf")
 
 
-async def public_brief(request: Request) -> Response:
-    """Anyone's, once the opinion is published; until then, as if there were none."""
-    text = request.path_params["receipt"]
-    found = None
-    if is_valid_receipt(text):
-        found = await queries.submission_by_receipt(request.state.pool, normalize_receipt(text))
-    published = found is not None and found.status == "published" and found.brief_size
-    brief = await brief_of(request.state.pool, found.id) if found and published else None
-    if found is None or brief is None:
-        raise HTTPException(404)
-    return pdf_response(brief.content, f"memoire-{found.receipt_number}.pdf")
-
-
 MINE = "/mes-avis/{receipt}"
 routes = [
     Route("/mes-avis", my_submissions, name="my_submissions"),
@@ -158,5 +154,4 @@ routes = [
     Route(MINE + "/memoire", own_brief, name="my_brief"),
     Route(MINE + "/retirer", withdraw, methods=["POST"], name="my_withdraw"),
     Route(MINE + "/appel", appeal, methods=["POST"], name="my_appeal"),
-    Route("/avis/{receipt}/memoire", public_brief, name="submission_brief"),
 ]

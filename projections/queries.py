@@ -58,8 +58,6 @@ class Submission:
     published_at: datetime | None
     text: str | None
     display_name: str | None
-    brief_size: int | None = None
-    """Only where asked for (a single submission's page): the size of its PDF brief."""
 
 
 @dataclass(frozen=True)
@@ -225,8 +223,7 @@ def _submission(row: Any) -> Submission:
 
 async def submission_by_receipt(conn: Any, receipt_number: str) -> Submission | None:
     row = await conn.fetchrow(
-        f"SELECT {_SUBMISSION_COLUMNS}, b.size AS brief_size FROM public_submissions"
-        " LEFT JOIN submission_briefs b USING (submission_id) WHERE receipt_number = $1",
+        f"SELECT {_SUBMISSION_COLUMNS} FROM public_submissions WHERE receipt_number = $1",
         receipt_number,
     )
     return None if row is None else _submission(row)

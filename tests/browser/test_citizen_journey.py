@@ -8,13 +8,14 @@ import asyncio
 import json
 import secrets
 from datetime import UTC, datetime
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from playwright.async_api import Page
 
 from app.db import connect, create_pool
 from app.mapping import build_mapper
+from app.participants import register_participant
 from app.repository import Repository
 from app.store import EventStore
 from domain import ReasonCode, StaffId, Submission
@@ -29,7 +30,9 @@ async def _setup(database_url: str) -> tuple[str, str]:
     conn = await connect(database_url)
     try:
         session = secrets.token_urlsafe(32)
-        data = {"kind": "citizen", "name": "Jean Gagnon", "participant_id": str(uuid4())}
+        participant = uuid4()
+        await register(database_url, participant)
+        data = {"kind": "citizen", "name": "Jean Gagnon", "participant_id": str(participant)}
         await conn.execute(
             "INSERT INTO web_sessions (id_hash, data, idle_seconds, expires_at)"
             " VALUES (sha256($1::text::bytea), $2, 3600, now() + interval '1 hour')",
@@ -43,6 +46,17 @@ async def _setup(database_url: str) -> tuple[str, str]:
     finally:
         await conn.close()
     return session, str(open_id)
+
+
+async def register(database_url: str, participant: UUID) -> None:
+    """As signing in does: the person's key is made, their name sealed with it."""
+    pool = await create_pool(database_url, min_size=1, max_size=2)
+    try:
+        repository = Repository(EventStore(pool), build_mapper())
+        personal = {"name": "Jean Gagnon"}
+        await register_participant(repository, participant, at=datetime.now(UTC), personal=personal)
+    finally:
+        await pool.close()
 
 
 @pytest.fixture(scope="module")

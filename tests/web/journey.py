@@ -8,7 +8,7 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import asyncpg
 import httpx
@@ -16,6 +16,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from app.mapping import build_mapper
+from app.participants import register_participant
 from app.repository import Repository
 from app.settings import Settings
 from app.store import EventStore
@@ -55,6 +56,7 @@ async def journey(
     await store.wait("public_consultations", position, timeout=5)
     settings = replace(Settings.from_env(), page_cache_seconds=0)
     participant = str(uuid4())
+    await register_participant(repository, UUID(participant), at=now, personal={"name": "Marie"})
     try:
         async with LifespanManager(create_app(database_url, settings, projector=False)) as m:
             transport = httpx.ASGITransport(app=m.app)

@@ -4,16 +4,18 @@ person's key. Both kept with the draft, neither ever lost with the text typed.""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 
 from app.citizen import BODY_LIMIT
-from app.participants import erase_participant, register_participant
+from app.participants import erase_participant
 from app.pdf import MAX_PDF_BYTES
 from domain import StaffId, Submission
 from tests.web.journey import Journey, form_of
+from tests.web.test_sessions import COOKIE, signed_in
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 TEXT = "Mon avis, avec un mémoire joint."
@@ -54,7 +56,7 @@ async def sent(j: Journey, form_token: str, **extra: str) -> str:
     return answer.headers["location"].rsplit("/", 1)[1]
 
 
-async def test_a_brief_is_kept_with_the_draft_then_sent_and_published_with_the_opinion(
+async def test_a_brief_is_kept_with_the_draft_then_sent_and_shown_to_its_author_alone(
     j: Journey,
 ) -> None:
     form_token = await check_with_brief(j)
@@ -71,16 +73,15 @@ async def test_a_brief_is_kept_with_the_draft_then_sent_and_published_with_the_o
     assert mine.headers["content-type"] == "application/pdf"
     assert "Mon mémoire" in (await j.client.get(f"/mes-avis/{number}")).text
 
-    assert (await j.client.get(f"/avis/{number}/memoire")).status_code == 404  # not yet
-    assert "/memoire" not in (await j.client.get(f"/avis/{number}")).text
+    # Publishing the text does not review the PDF: no public page serves it.
     submission.publish(StaffId("m1"), datetime.now(UTC))
     await j.repository.store.wait("public_submissions", await j.repository.save(submission), 5)
+    someone = await signed_in(j.pool, participant_id=str(uuid4()))
+    j.client.cookies.set(COOKIE, someone)
+    assert (await j.client.get(f"/mes-avis/{number}/memoire")).status_code == 404
     j.client.cookies.clear()
-    public = await j.client.get(f"/avis/{number}/memoire")
-    assert public.status_code == 200
-    assert public.content == PDF
-    page = await j.client.get(f"/avis/{number}")
-    assert f'href="http://tribune.test/avis/{number}/memoire"' in page.text
+    assert (await j.client.get(f"/avis/{number}/memoire")).status_code == 404
+    assert "memoire" not in (await j.client.get(f"/avis/{number}")).text
 
 
 async def test_a_file_that_is_not_a_pdf_is_refused_at_its_field_with_the_text_kept(
@@ -114,8 +115,43 @@ async def test_a_body_far_over_the_limit_is_refused_unread_with_the_saved_draft(
     huge = b"%PDF-" + b"0" * BODY_LIMIT
     _, answer = await post(j, "verifier", {"brief": ("enorme.pdf", huge, "application/pdf")})
     assert answer.status_code == 413
-    assert "dépasse 10 Mo" in answer.text
-    assert f"{TEXT}</textarea>" in answer.text
+    assert "rien n'a été lu ni enregistré" in answer.text
+    assert f"{TEXT}</textarea>" in answer.text  # as last saved
+
+
+async def test_a_body_of_unsaid_length_is_refused_unread(j: Journey) -> None:
+    page = await j.client.get(url_of(j))
+    token = form_of(page.text)["form_token"]
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\njeton\r\n'
+        yield f'--b\r\nContent-Disposition: form-data; name="form_token"\r\n\r\n{token}'.encode()
+        for _ in range(3):
+            yield b"0" * 1024 * 1024
+        yield b"\r\n--b--\r\n"
+
+    headers = {"content-type": "multipart/form-data; boundary=b"}
+    answer = await j.client.post(url_of(j), content=chunks(), headers=headers)
+    assert answer.request.headers.get("transfer-encoding") == "chunked"
+    assert answer.status_code == 413
+    assert "rien n'a été lu ni enregistré" in answer.text
+
+
+async def test_the_same_form_sent_twice_leaves_no_draft_to_swallow_the_next_opinion(
+    j: Journey,
+) -> None:
+    data, check = await post(j, "verifier")
+    assert check.status_code == 200
+    sending = {**data, "action": "envoyer"}
+    first = await j.client.post(url_of(j), data=sending)
+    again = await j.client.post(url_of(j), data=sending)  # the browser's resubmission
+    assert first.headers["location"] == again.headers["location"]
+    page = await j.client.get(url_of(j))
+    assert form_of(page.text)["form_token"] != data["form_token"]  # a fresh form
+    assert TEXT not in page.text
+    _, next_one = await post(j, "envoyer")
+    assert next_one.status_code == 303
+    assert next_one.headers["location"] != first.headers["location"]
 
 
 async def test_the_brief_can_be_removed_before_sending(j: Journey) -> None:
@@ -156,7 +192,6 @@ async def test_erasing_the_author_deletes_their_briefs_drafts_and_postal_code(
 ) -> None:
     participant = UUID(j.participant)
     at = datetime.now(UTC)
-    await register_participant(j.repository, participant, at=at, personal={"name": "Marie"})
     form_token = await check_with_brief(j)
     number = await sent(j, form_token, postal_code="H2X 1Y4")
     await post(j, "enregistrer")  # a new draft for the same consultation, not yet sent
@@ -165,4 +200,24 @@ async def test_erasing_the_author_deletes_their_briefs_drafts_and_postal_code(
         count = f"SELECT count(*) FROM {table} WHERE participant_id = $1"
         assert await j.pool.fetchval(count, participant) == 0, table
     printable = await j.client.get(f"/mes-avis/{number}/imprimer")
+    assert printable.status_code == 200
+    assert number in printable.text
     assert "H2X" not in printable.text
+    after = await post(j, "verifier", postal_code="H2X 1Y4")  # the erased person comes back
+    later = await sent(j, after[0]["form_token"], postal_code="H2X 1Y4")
+    assert (await j.client.get(f"/mes-avis/{later}/imprimer")).status_code == 200
+    assert (
+        await j.pool.fetchval(
+            "SELECT count(*) FROM participant_keys WHERE participant_id = $1", participant
+        )
+        == 0
+    )  # no new key for an erased person
+
+
+async def test_a_postal_code_in_a_draft_is_sealed_and_comes_back_as_typed(j: Journey) -> None:
+    await post(j, "enregistrer", postal_code="g1r 4s9")
+    stored = await j.pool.fetchval(
+        "SELECT data::text FROM citizen_drafts WHERE participant_id = $1", UUID(j.participant)
+    )
+    assert "g1r" not in stored.lower()
+    assert 'value="g1r 4s9"' in (await j.client.get(url_of(j))).text
