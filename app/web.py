@@ -22,7 +22,7 @@ from app.auth import build_oauth
 from app.db import create_pool, init_connection
 from app.headers import SecurityHeaders
 from app.mapping import build_mapper
-from app.pagecache import PageCache
+from app.pagecache import PageCache, ServeCachedPages
 from app.projector import run_background
 from app.ratelimit import PerAddressLimit, new_limiter
 from app.repository import Repository
@@ -114,6 +114,7 @@ def create_app(
         middleware=[
             Middleware(SecurityHeaders, https=settings.secure_cookies),
             Middleware(SessionMiddleware, secure=settings.secure_cookies),
+            Middleware(ServeCachedPages),
             Middleware(PerAddressLimit, rate=settings.rate_per_address),
         ],
         exception_handlers={HTTPException: http_error, 500: server_error},
