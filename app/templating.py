@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
 from functools import cache, lru_cache, partial
 from typing import Any, TypeVar
 
@@ -119,6 +120,18 @@ def templates(language: str) -> Jinja2Templates:
         csrf_token=csrf_token,
     )
     return Jinja2Templates(env=env)
+
+
+def warm_up() -> None:
+    """Compile every template and load each language's formats now, not on first use."""
+    moment = datetime.now(UTC)
+    for language in LANGUAGES:
+        env = templates(language).env
+        for name in env.list_templates(extensions=["html", "xml"]):
+            env.get_template(name)
+        formatting.when(moment, language)
+        formatting.day(moment, language)
+        formatting.number(1000, language)
 
 
 def language_of(request: Request) -> str:
