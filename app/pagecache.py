@@ -25,12 +25,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.templating import language_of, remember_language
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-Key = tuple[str, str, str, str]
+Key = tuple[str, str, str, str, str]
 Page = tuple[bytes, str]  # body, media type
 
 
 class PageCache:
-    """Successful pages by address, language and htmx-ness, for `ttl` seconds."""
+    """Successful pages by site, address, language and htmx-ness, for `ttl` seconds."""
 
     def __init__(self, ttl: float = 1.0, size: int = 5000) -> None:
         self.ttl, self.size = ttl, size
@@ -71,8 +71,11 @@ class PageCache:
 
 
 def _key(request: Request) -> Key:
+    """Links in a page are absolute (url_for), made from the Host header and the scheme:
+    a page asked for under another name is kept apart, never shown to other readers."""
     hx = request.headers.get("HX-Request", "")
-    return (request.url.path, request.url.query, language_of(request), hx)
+    site = str(request.base_url)
+    return (site, request.url.path, request.url.query, language_of(request), hx)
 
 
 def _response(request: Request, page: Page) -> Response:

@@ -10,7 +10,7 @@ from starlette.responses import HTMLResponse, Response
 
 from app.pagecache import PageCache
 
-KEY = ("/", "", "fr", "")
+KEY = ("http://tribune.test/", "/", "", "fr", "")
 
 
 def reader() -> Request:

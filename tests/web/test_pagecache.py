@@ -84,3 +84,13 @@ async def test_a_signed_in_reader_never_gets_the_shared_copy(
     response = await client.get("/")
     assert "Connecté : Marie" in response.text
     assert response.headers["cache-control"] == "no-store"
+
+
+async def test_a_page_asked_for_under_another_host_name_is_not_shown_to_others(
+    client: httpx.AsyncClient,
+) -> None:
+    """Its links are made from the Host header: kept for everyone, it would send every
+    reader of the next few seconds to the other site."""
+    forged = await client.get("/", headers={"Host": "evil.example"})
+    assert "http://evil.example/" in forged.text
+    assert "evil.example" not in (await client.get("/")).text
