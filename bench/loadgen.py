@@ -117,6 +117,7 @@ class Tally:
     statuses: Counter[int] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     last_answer: float = 0.0
+    all_answers: int = 0  # warm-up included: what the server did while it was measured
 
 
 async def connect(plan: Plan) -> Connection:
@@ -148,6 +149,7 @@ async def one(plan: Plan, connection: Connection, i: int, start: float, tally: T
         tally.errors[type(error).__name__ if measured else "warmup"] += 1
         return False
     answered = time.perf_counter()
+    tally.all_answers += 1
     if measured:
         tally.statuses[status] += 1
         if status >= 400:
@@ -187,6 +189,7 @@ class Report:
     p99_ms: float
     max_ms: float
     errors: int
+    all_answers: int  # every answer, warm-up included
     error_kinds: dict[str, int]
     statuses: dict[str, int]
     send_lag_p99_ms: float
@@ -220,6 +223,7 @@ def report(plan: Plan, tally: Tally, start: float, cpu: float, wall: float) -> R
         p99_ms=percentile(done, 0.99, due),
         max_ms=done[-1] * 1000 if done and not errors else math.inf,
         errors=errors,
+        all_answers=tally.all_answers,
         error_kinds=kinds,
         statuses={str(k): v for k, v in sorted(tally.statuses.items())},
         send_lag_p99_ms=percentile(lags, 0.99, len(lags)) if lags else 0.0,
