@@ -7,7 +7,10 @@ are personal (a citizen's own receipt and drafts) are never cached.
 `@cached` on an endpoint renders a page and keeps it; `ServeCachedPages`, a middleware
 right after the sessions, answers a GET from that copy before routing, so a copy served
 again costs little more than sending it. Readers asking for the same missing page at
-the same moment wait for one render instead of each starting their own.
+the same moment wait for one render instead of each starting their own. And a page
+whose rows are the very ones it was last rendered from is sent again as it was
+(`render_if_changed`): its rows are still read each time, so it is never older than
+the cache's TTL, but an unchanged receipt page is not rendered anew every few seconds.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ import functools
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.templating import language_of, remember_language
+from app.templating import language_of, remember_language, render
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 Key = tuple[str, str, str, str, str]
@@ -36,6 +40,7 @@ class PageCache:
         self.ttl, self.size = ttl, size
         self._pages: OrderedDict[Key, tuple[float, bytes, str]] = OrderedDict()
         self._rendering: dict[Key, asyncio.Future[Page | None]] = {}
+        self._sources: OrderedDict[tuple[Key, str], tuple[dict[str, Any], Page]] = OrderedDict()
 
     def get(self, key: Key) -> Page | None:
         hit = self._pages.get(key)
@@ -48,6 +53,17 @@ class PageCache:
         self._pages.move_to_end(key)
         while len(self._pages) > self.size:
             self._pages.popitem(last=False)
+
+    def rendered_from(self, key: tuple[Key, str], context: dict[str, Any]) -> Page | None:
+        """The page last rendered under `key`, if it was rendered from `context`."""
+        kept = self._sources.get(key)
+        return kept[1] if kept is not None and kept[0] == context else None
+
+    def keep_source(self, key: tuple[Key, str], context: dict[str, Any], page: Page) -> None:
+        self._sources[key] = (context, page)
+        self._sources.move_to_end(key)
+        while len(self._sources) > self.size:
+            self._sources.popitem(last=False)
 
     async def render_once(self, key: Key, render: Endpoint, request: Request) -> Response:
         """Render a missing page; who asks for it meanwhile gets the same page."""
@@ -105,6 +121,21 @@ def cached(endpoint: Endpoint) -> Endpoint:
         return await pages.render_once(key, endpoint, request)
 
     return serve
+
+
+def render_if_changed(request: Request, name: str, context: dict[str, Any]) -> Response:
+    """`render`, unless the last render of this page had the same context (rows compare
+    by value: frozen dataclasses); then the same bytes. Personal pages always render."""
+    pages = _shared(request)
+    if pages is None:
+        return render(request, name, context)
+    key = (_key(request), name)
+    page = pages.rendered_from(key, context)
+    if page is not None:
+        return _response(request, page)
+    response = render(request, name, context)
+    pages.keep_source(key, context, (bytes(response.body), response.media_type or ""))
+    return response
 
 
 class ServeCachedPages:

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.pagecache import cached
+from app.pagecache import cached, render_if_changed
 from app.templating import render
 from domain import REGIONS, Channel, is_valid_receipt, normalize_receipt
 from projections import queries
@@ -77,7 +77,8 @@ async def submission_show(request: Request) -> Response:
     if submission is None:
         raise HTTPException(404)
     consultation = await queries.consultation(request.state.reads, submission.consultation_id)
-    return render(request, "public/submission_show.html", {"s": submission, "c": consultation})
+    context = {"s": submission, "c": consultation}
+    return render_if_changed(request, "public/submission_show.html", context)
 
 
 @cached
