@@ -3,32 +3,46 @@
 Public pages show read tables that change only when the projector commits a batch;
 a page a few seconds old is as good as new to its readers, and far cheaper. Pages that
 are personal (a citizen's own receipt and drafts) are never cached.
+
+`@cached` on an endpoint renders a page and keeps it; `ServeCachedPages`, a middleware
+right after the sessions, answers a GET from that copy before routing, so a copy served
+again costs little more than sending it. Readers asking for the same missing page at
+the same moment wait for one render instead of each starting their own. And a page
+whose rows are the very ones it was last rendered from is sent again as it was
+(`render_if_changed`): its rows are still read each time, so it is never older than
+the cache's TTL, but an unchanged receipt page is not rendered anew every few seconds.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.templating import language_of, remember_language
+from app.templating import language_of, remember_language, render
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-Key = tuple[str, str, str, str]
+Key = tuple[str, str, str, str, str]
+Page = tuple[bytes, str]  # body, media type
 
 
 class PageCache:
-    """Successful pages by address, language and htmx-ness, for `ttl` seconds."""
+    """Successful pages by site, address, language and htmx-ness, for `ttl` seconds."""
 
     def __init__(self, ttl: float = 1.0, size: int = 5000) -> None:
         self.ttl, self.size = ttl, size
         self._pages: OrderedDict[Key, tuple[float, bytes, str]] = OrderedDict()
+        self._rendering: dict[Key, asyncio.Future[Page | None]] = {}
+        self._sources: OrderedDict[tuple[Key, str], tuple[dict[str, Any], Page]] = OrderedDict()
 
-    def get(self, key: Key) -> tuple[bytes, str] | None:
+    def get(self, key: Key) -> Page | None:
         hit = self._pages.get(key)
         if hit is None or hit[0] <= time.monotonic():
             return None
@@ -40,10 +54,56 @@ class PageCache:
         while len(self._pages) > self.size:
             self._pages.popitem(last=False)
 
+    def rendered_from(self, key: tuple[Key, str], context: dict[str, Any]) -> Page | None:
+        """The page last rendered under `key`, if it was rendered from `context`."""
+        kept = self._sources.get(key)
+        return kept[1] if kept is not None and kept[0] == context else None
+
+    def keep_source(self, key: tuple[Key, str], context: dict[str, Any], page: Page) -> None:
+        self._sources[key] = (context, page)
+        self._sources.move_to_end(key)
+        while len(self._sources) > self.size:
+            self._sources.popitem(last=False)
+
+    async def render_once(self, key: Key, render: Endpoint, request: Request) -> Response:
+        """Render a missing page; who asks for it meanwhile gets the same page."""
+        pending = self._rendering.get(key)
+        if pending is not None:
+            rendered = await asyncio.shield(pending)
+            if rendered is not None:
+                return _response(request, rendered)
+            return await render(request)  # the first render failed: try for oneself
+        pending = self._rendering[key] = asyncio.get_running_loop().create_future()
+        page: Page | None = None
+        try:
+            response = await render(request)
+            if response.status_code == 200:
+                page = (bytes(response.body), response.media_type or "")
+                self.put(key, *page)
+            return response
+        finally:  # even when the reader went away: the others still wait
+            del self._rendering[key]
+            pending.set_result(page)
+
 
 def _key(request: Request) -> Key:
+    """Links in a page are absolute (url_for), made from the Host header and the scheme:
+    a page asked for under another name is kept apart, never shown to other readers."""
     hx = request.headers.get("HX-Request", "")
-    return (request.url.path, request.url.query, language_of(request), hx)
+    site = str(request.base_url)
+    return (site, request.url.path, request.url.query, language_of(request), hx)
+
+
+def _response(request: Request, page: Page) -> Response:
+    return remember_language(request, Response(page[0], media_type=page[1]))
+
+
+def _shared(request: Request) -> PageCache | None:
+    """The cache, unless the page would be personal (a name, a form token)."""
+    if request.scope.get("session"):
+        return None
+    pages: PageCache = request.app.state.pages
+    return pages if pages.ttl > 0 else None
 
 
 def cached(endpoint: Endpoint) -> Endpoint:
@@ -51,16 +111,45 @@ def cached(endpoint: Endpoint) -> Endpoint:
 
     @functools.wraps(endpoint)
     async def serve(request: Request) -> Response:
-        if request.scope.get("session"):  # personal: a name, a form token
+        pages = _shared(request)
+        if pages is None:
             return await endpoint(request)
-        pages: PageCache = request.app.state.pages
         key = _key(request)
         hit = pages.get(key)
         if hit is not None:
-            return remember_language(request, Response(hit[0], media_type=hit[1]))
-        response = await endpoint(request)
-        if response.status_code == 200:
-            pages.put(key, bytes(response.body), response.media_type or "")
-        return response
+            return _response(request, hit)
+        return await pages.render_once(key, endpoint, request)
 
     return serve
+
+
+def render_if_changed(request: Request, name: str, context: dict[str, Any]) -> Response:
+    """`render`, unless the last render of this page had the same context (rows compare
+    by value: frozen dataclasses); then the same bytes. Personal pages always render."""
+    pages = _shared(request)
+    if pages is None:
+        return render(request, name, context)
+    key = (_key(request), name)
+    page = pages.rendered_from(key, context)
+    if page is not None:
+        return _response(request, page)
+    response = render(request, name, context)
+    pages.keep_source(key, context, (bytes(response.body), response.media_type or ""))
+    return response
+
+
+class ServeCachedPages:
+    """Answers a GET from the page cache before routing; everything else passes on."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            request = Request(scope, receive)
+            pages = _shared(request)
+            hit = pages.get(_key(request)) if pages is not None else None
+            if hit is not None:
+                await _response(request, hit)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.pagecache import cached
+from app.pagecache import cached, render_if_changed
 from app.templating import render
 from domain import REGIONS, Channel, is_valid_receipt, normalize_receipt
 from projections import queries
@@ -21,7 +21,7 @@ PHASES = ("open", "upcoming", "closed", "cancelled")
 
 async def found_consultation(request: Request) -> queries.Consultation:
     consultation_id: UUID = request.path_params["consultation_id"]
-    found = await queries.consultation(request.state.pool, consultation_id)
+    found = await queries.consultation(request.state.reads, consultation_id)
     if found is None:
         raise HTTPException(404)
     return found
@@ -31,7 +31,7 @@ async def found_consultation(request: Request) -> queries.Consultation:
 async def home(request: Request) -> Response:
     now = datetime.now(UTC)
     by_phase: dict[str, list[queries.Consultation]] = {phase: [] for phase in PHASES}
-    for consultation in await queries.consultations(request.state.pool):
+    for consultation in await queries.consultations(request.state.reads):
         by_phase[consultation.phase(now)].append(consultation)
     return render(request, "public/home.html", {"by_phase": by_phase, "now": now})
 
@@ -55,7 +55,7 @@ def filters_of(request: Request) -> queries.Filters:
 async def submission_list(request: Request) -> Response:
     consultation = await found_consultation(request)
     filters = filters_of(request)
-    page = await queries.published_submissions(request.state.pool, consultation.id, filters)
+    page = await queries.published_submissions(request.state.reads, consultation.id, filters)
     context: dict[str, Any] = {
         "c": consultation,
         "page": page,
@@ -73,17 +73,18 @@ async def submission_show(request: Request) -> Response:
     text = request.path_params["receipt"]
     if not is_valid_receipt(text):
         raise HTTPException(404)
-    submission = await queries.submission_by_receipt(request.state.pool, normalize_receipt(text))
+    submission = await queries.submission_by_receipt(request.state.reads, normalize_receipt(text))
     if submission is None:
         raise HTTPException(404)
-    consultation = await queries.consultation(request.state.pool, submission.consultation_id)
-    return render(request, "public/submission_show.html", {"s": submission, "c": consultation})
+    consultation = await queries.consultation(request.state.reads, submission.consultation_id)
+    context = {"s": submission, "c": consultation}
+    return render_if_changed(request, "public/submission_show.html", context)
 
 
 @cached
 async def statistics(request: Request) -> Response:
     consultation = await found_consultation(request)
-    counts = await queries.counts(request.state.pool, consultation.id)
+    counts = await queries.counts(request.state.reads, consultation.id)
     context = {
         "c": consultation,
         "counts": counts,
@@ -99,7 +100,7 @@ async def ledger_show(request: Request) -> Response:
     consultation = await found_consultation(request)
     before = request.query_params.get("avant")
     position = int(before) if before and before.isdigit() else None
-    pool = request.state.pool
+    pool = request.state.reads
     entries, next_position = await queries.ledger(pool, consultation.id, position)
     counts = await queries.counts(pool, consultation.id)
     context = {"c": consultation, "entries": entries, "next": next_position, "counts": counts}

@@ -1,7 +1,8 @@
 """Public pages under load, while submissions keep arriving.
 
     python bench/public_pages.py [--dsn DSN] [--submissions N ...] [--duration S]
-                                 [--workers W ...] [--clients C ...] [--rate R] [--quick]
+                                 [--workers W ...] [--clients C ...] [--rates R ...]
+                                 [--fixed-clients C] [--rate R] [--quick]
                                  [--fast-http] [--page-cache S] [--keep] [--reuse]
 
 Needs `wrk` (Debian: `apt-get install -y wrk`, as root); the script says so and stops
@@ -31,14 +32,27 @@ one to the next), the script:
    receives submissions at --rate per second through app.services.receive_submission
    and publishes about 70 % of them a moment later. One line per case:
 
-    pages submissions=<N> clients=<C> workers=<W> rps=<r> p50_ms=<x> p99_ms=<y> errors=<k>
+    pages submissions=<N> clients=<C> workers=<W> rps=<r> p50_ms=<x> p90_ms=<y>
+          p99_ms=<z> max_ms=<m> errors=<k>
 
    errors = responses with a status of 400 or more + socket errors (connect, read,
    write, timeout), as wrk counts them; every URL was checked to answer 200 beforehand,
-   so a redirect cannot hide among the successes. An `arrivals` line follows each case:
-   what the writer stored and how far the projector was behind once it stopped; then
-   `cpu_ms_per_request web=<a> db=<b> wrk=<c>`: CPU time per request of the uvicorn
-   processes, of their PostgreSQL backends and of wrk itself (from /proc and
+   so a redirect cannot hide among the successes.
+
+   Then, for each rate R in --rates, the same URL list at a fixed rate (an open loop,
+   as wrk2 -R would give: bench/loadgen.py, --fixed-clients connections, default 256,
+   latency counted from when each request was due, 2 s of warm-up not counted):
+
+    fixed submissions=<N> clients=<C> workers=<W> rate=<R> rps=<r> p50_ms=<x> p90_ms=<y>
+          p99_ms=<z> max_ms=<m> errors=<k>
+
+   A closed loop's latency at C clients is C / throughput by Little's law, so only the
+   fixed-rate cases can say whether p99 stays under a bound at a given rate and C.
+   An `arrivals` line follows each case:
+   what the writer stored, how far the projector was behind once it stopped, and the
+   load average (1 and 5 minutes) before the case; then
+   `cpu_ms_per_request web=<a> db=<b> load_tool=<c>`: CPU time per request of the uvicorn
+   processes, of their PostgreSQL backends and of the load tool itself (from /proc and
    getrusage), which holds whatever else the machine is running; on C dedicated cores
    the ceiling is about C * 1000 / (a + b + c) requests a second.
 
@@ -78,6 +92,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -115,6 +130,7 @@ from domain import (  # noqa: E402
 PGDATA = REPO / "var" / "bench-pgdata"
 EXTRA = REPO / "var" / "bench-extra"  # uvloop and httptools for --fast-http only
 LUA = Path(__file__).with_suffix(".lua")
+LOADGEN = Path(__file__).with_name("loadgen.py")
 DATABASE = "bench_pages"
 DEFAULT_SIZES = (10_000, 1_000_000)
 INSERT_BATCH = 5000  # stored events per insert_events call
@@ -682,7 +698,8 @@ class CpuMeter:
 
     def sample(self) -> dict[int, float]:
         web = process_tree(self.server)
-        db = asyncio.run(backends(self.dsn)).get("tribune", [])
+        found = asyncio.run(backends(self.dsn))
+        db = found.get("tribune", []) + found.get("tribune-reads", [])  # the web's two pools
         # Negative keys mark the database backends.
         return {pid: cpu_seconds(abs(pid)) for pid in web + [-p for p in db] if pid}
 
@@ -707,29 +724,56 @@ class CpuMeter:
 class Load:
     rps: float
     p50_ms: float
+    p90_ms: float
     p99_ms: float
+    max_ms: float
     errors: int
     requests: int
-    wrk_cpu: float  # CPU seconds wrk itself used
+    tool_cpu: float  # CPU seconds the load tool itself used (wrk or bench/loadgen.py)
 
 
-def run_wrk(base: str, paths_file: Path, clients: int, seconds: float) -> Load:
-    command = ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds:g}s", "--latency"]
-    command += ["--timeout", "10s", "-s", str(LUA), base, "--", str(paths_file)]
+def run_tool(command: list[str], marker: str) -> tuple[dict[str, Any], float]:
+    """The tool's JSON line and the CPU seconds it used."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wrk_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    line = next(x for x in out.splitlines() if x.startswith("WRK_JSON "))
-    found = json.loads(line.removeprefix("WRK_JSON "))
-    errors = sum(found[k] for k in ("connect", "read", "write", "status", "timeout"))
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    line = next(x for x in out.splitlines() if x.startswith(marker))
+    found: dict[str, Any] = json.loads(line.removeprefix(marker))
+    return found, cpu
+
+
+def run_wrk(base: str, paths_file: Path, clients: int, seconds: float) -> Load:
+    """Closed loop: each connection asks again as soon as it has its answer."""
+    command = ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds:g}s", "--latency"]
+    command += ["--timeout", "10s", "-s", str(LUA), base, "--", str(paths_file)]
+    found, cpu = run_tool(command, "WRK_JSON ")
     return Load(
         rps=found["requests"] / (found["duration_us"] / 1e6),
         p50_ms=found["p50_us"] / 1000,
+        p90_ms=found["p90_us"] / 1000,
         p99_ms=found["p99_us"] / 1000,
-        errors=errors,
+        max_ms=found["max_us"] / 1000,
+        errors=sum(found[k] for k in ("connect", "read", "write", "status", "timeout")),
         requests=found["requests"],
-        wrk_cpu=wrk_cpu,
+        tool_cpu=cpu,
+    )
+
+
+def run_fixed_rate(base: str, paths_file: Path, clients: int, rate: float, seconds: float) -> Load:
+    """Open loop at `rate` requests/s over `clients` connections (bench/loadgen.py)."""
+    command = [sys.executable, str(LOADGEN), base, str(paths_file), "--rate", f"{rate:g}"]
+    command += ["--connections", str(clients), "--duration", f"{seconds:g}", "--warmup", "2"]
+    found, cpu = run_tool(command, "LOADGEN_JSON ")
+    return Load(
+        rps=found["achieved_rps"],
+        p50_ms=found["p50_ms"],
+        p90_ms=found["p90_ms"],
+        p99_ms=found["p99_ms"],
+        max_ms=found["max_ms"],
+        errors=found["errors"],
+        requests=found["all_answers"],  # the CPU is measured over the warm-up too
+        tool_cpu=cpu,
     )
 
 
@@ -800,44 +844,77 @@ def measure_size(args: argparse.Namespace, dsn: str, size: int, open_ids: list[U
         paths_file = REPO / "var" / f"bench-pages-{size}.txt"
         paths_file.write_text("".join(p.path + "\n" for p in pages))
         for workers in args.workers:
-            port = free_port()
-            base = f"http://127.0.0.1:{port}"
-            server = start_server(dsn, workers, port, args.fast_http, args.page_cache)
-            try:
-                run_wrk(base, paths_file, 64, min(3.0, args.duration))  # warm-up, not counted
-                for clients in args.clients:
-                    writer = start_writer(dsn, open_ids, args.rate, args.duration + 1)
-                    load1 = os.getloadavg()[0]
-                    meter = CpuMeter(server.pid, dsn)
-                    meter.begin()
-                    load = run_wrk(base, paths_file, clients, args.duration)
-                    web_cpu, db_cpu = meter.end()
-                    arrived = writer_result(writer)
-                    lag, catch_up = asyncio.run(wait_caught_up(dsn))
-                    print(
-                        f"pages submissions={size} clients={clients} workers={workers}"
-                        f" rps={load.rps:.0f} p50_ms={load.p50_ms:.1f} p99_ms={load.p99_ms:.1f}"
-                        f" errors={load.errors}",
-                        flush=True,
-                    )
-                    print(
-                        f"  arrivals received={arrived['received']}"
-                        f" published={arrived['published']} failed={arrived['failed']}"
-                        f" per_s={arrived['received'] / arrived['seconds']:.0f}"
-                        f" projector_lag_events={lag} caught_up_s={catch_up:.1f}"
-                        f" load1_before={load1:.1f}",
-                        flush=True,
-                    )
-                    per = 1000 / max(load.requests, 1)
-                    print(
-                        f"  cpu_ms_per_request web={web_cpu * per:.2f} db={db_cpu * per:.2f}"
-                        f" wrk={load.wrk_cpu * per:.2f}",
-                        flush=True,
-                    )
-            finally:
-                stop(server)
+            measure_workers(args, dsn, size, workers, paths_file, open_ids)
     finally:
         stop(projector)
+
+
+def measure_workers(
+    args: argparse.Namespace,
+    dsn: str,
+    size: int,
+    workers: int,
+    paths_file: Path,
+    open_ids: list[UUID],
+) -> None:
+    """Closed-loop cases (wrk, --clients), then fixed-rate cases (--rates), one server."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(dsn, workers, port, args.fast_http, args.page_cache)
+    try:
+        run_wrk(base, paths_file, 64, min(3.0, args.duration))  # warm-up, not counted
+        for clients in args.clients:
+            label = f"pages submissions={size} clients={clients} workers={workers}"
+            load = partial(run_wrk, base, paths_file, clients, args.duration)
+            measure_case(args, dsn, server, open_ids, label, load)
+        for rate in args.rates:
+            label = f"fixed submissions={size} clients={args.fixed_clients} workers={workers}"
+            label += f" rate={rate:g}"
+            load = partial(
+                run_fixed_rate, base, paths_file, args.fixed_clients, rate, args.duration
+            )
+            measure_case(args, dsn, server, open_ids, label, load)
+    finally:
+        stop(server)
+
+
+def measure_case(
+    args: argparse.Namespace,
+    dsn: str,
+    server: subprocess.Popen[bytes],
+    open_ids: list[UUID],
+    label: str,
+    run_load: Callable[[], Load],
+) -> Load:
+    """One load while the writer adds submissions; prints the figures and what it cost."""
+    writer = start_writer(dsn, open_ids, args.rate, args.duration + 3)
+    load1 = os.getloadavg()
+    meter = CpuMeter(server.pid, dsn)
+    meter.begin()
+    load = run_load()
+    web_cpu, db_cpu = meter.end()
+    arrived = writer_result(writer)
+    lag, catch_up = asyncio.run(wait_caught_up(dsn))
+    print(
+        f"{label} rps={load.rps:.0f} p50_ms={load.p50_ms:.1f} p90_ms={load.p90_ms:.1f}"
+        f" p99_ms={load.p99_ms:.1f} max_ms={load.max_ms:.1f} errors={load.errors}",
+        flush=True,
+    )
+    print(
+        f"  arrivals received={arrived['received']}"
+        f" published={arrived['published']} failed={arrived['failed']}"
+        f" per_s={arrived['received'] / arrived['seconds']:.0f}"
+        f" projector_lag_events={lag} caught_up_s={catch_up:.1f}"
+        f" loadavg_before={load1[0]:.1f}/{load1[1]:.1f}",
+        flush=True,
+    )
+    per = 1000 / max(load.requests, 1)
+    print(
+        f"  cpu_ms_per_request web={web_cpu * per:.2f} db={db_cpu * per:.2f}"
+        f" load_tool={load.tool_cpu * per:.2f}",
+        flush=True,
+    )
+    return load
 
 
 def run(args: argparse.Namespace) -> None:
@@ -884,7 +961,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--submissions", type=int, nargs="+", help="sizes, grown in turn")
     parser.add_argument("--duration", type=float, help="seconds per case (default 15)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 3])
-    parser.add_argument("--clients", type=int, nargs="+", default=[64, 256])
+    parser.add_argument(
+        "--clients", type=int, nargs="*", default=[64, 256], help="wrk (closed loop) cases"
+    )
+    parser.add_argument(
+        "--rates", type=float, nargs="*", default=[2000], help="fixed-rate cases (requests/s)"
+    )
+    parser.add_argument(
+        "--fixed-clients", type=int, default=256, help="connections of the fixed-rate cases"
+    )
     parser.add_argument("--rate", type=float, default=100, help="arriving submissions/s")
     parser.add_argument("--quick", action="store_true", help="5 000 submissions, 5 s")
     parser.add_argument("--fast-http", action="store_true", help="uvicorn on httptools+uvloop")

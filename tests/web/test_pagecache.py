@@ -16,6 +16,7 @@ from asgi_lifespan import LifespanManager
 
 from app.settings import Settings
 from app.web import create_app
+from tests.web.test_sessions import signed_in
 
 TTL = 0.3
 
@@ -63,3 +64,33 @@ async def test_each_language_has_its_own_copy(client: httpx.AsyncClient) -> None
 async def test_a_missing_page_is_not_kept(client: httpx.AsyncClient) -> None:
     assert (await client.get("/avis/ABC-DEF-GHJ")).status_code == 404
     assert (await client.get("/avis/ABC-DEF-GHJ")).status_code == 404
+
+
+async def test_a_copy_served_again_says_what_the_first_said(client: httpx.AsyncClient) -> None:
+    first = await client.get("/?lang=en")
+    client.cookies.clear()  # a second reader, who has not chosen a language yet
+    again = await client.get("/?lang=en")  # answered from memory, before routing
+    assert again.content == first.content
+    for header in ("content-type", "content-length", "content-security-policy", "set-cookie"):
+        assert again.headers[header] == first.headers[header]
+    assert "tribune_lang=en" in again.headers["set-cookie"]
+
+
+async def test_a_signed_in_reader_never_gets_the_shared_copy(
+    client: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    assert "Connecté" not in (await client.get("/")).text  # kept for everyone
+    client.cookies.set("tribune_session", await signed_in(pool))
+    response = await client.get("/")
+    assert "Connecté : Marie" in response.text
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_a_page_asked_for_under_another_host_name_is_not_shown_to_others(
+    client: httpx.AsyncClient,
+) -> None:
+    """Its links are made from the Host header: kept for everyone, it would send every
+    reader of the next few seconds to the other site."""
+    forged = await client.get("/", headers={"Host": "evil.example"})
+    assert "http://evil.example/" in forged.text
+    assert "evil.example" not in (await client.get("/")).text

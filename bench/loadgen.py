@@ -1,0 +1,278 @@
+"""A fixed-rate (open-loop) HTTP load, as wrk2 `-R` gives: no coordinated omission.
+
+    python bench/loadgen.py URL PATHS_FILE --rate R [--connections C] [--duration S]
+                            [--warmup S] [--timeout S]
+
+C persistent keep-alive connections share one schedule: request i (0, 1, 2, ...) is due
+at start + i / R and goes on connection i mod C, so each connection asks every C / R
+seconds. A connection sends a request when it is due or, if the answer to its previous
+request has not come yet, as soon as that answer comes (HTTP/1.1, no pipelining). Its
+latency counts from when it was *due*, not from when it was sent: a server that falls
+behind is charged for the wait it causes, as a reader's browser would see it, instead
+of the generator politely waiting for it (which is what a closed loop like wrk's does).
+
+Request i asks for line i mod n of PATHS_FILE (one URL path a line, the same shuffled
+list bench/public_pages.lua cycles through). Requests due in the first --warmup seconds
+are sent but not counted. A request due in the measured window that has no answer by
+the end of the window plus --timeout, or fails (socket error, status >= 400), is an
+error; the latency percentiles are over every request due in the window, an error
+counting as slower than any answer. So p99 is finite only if errors stay under 1 %.
+
+The generator runs uvloop and parses answers with httptools. It reports its own CPU
+time: on the 2 cores it shares with the server, the server's figures are honest only
+while the generator stays far from a full core. `send_lag` is how late requests left
+compared with when they were due, counting only connections that were idle then: the
+generator's own timer slack (libuv timers have 1 ms resolution).
+
+Prints one line: `LOADGEN_JSON {...}` (see `Report`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import resource
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import cast
+from urllib.parse import urlsplit
+
+import httptools
+import uvloop
+
+
+class Connection(asyncio.Protocol):
+    """One keep-alive connection: send a request, wait for its status."""
+
+    def __init__(self) -> None:
+        self.parser = httptools.HttpResponseParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.answer: asyncio.Future[int] | None = None
+        self.lost = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as error:
+            self._fail(error)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        self._fail(exc or ConnectionResetError("closed by the server"))
+
+    def on_message_complete(self) -> None:
+        if self.answer is not None and not self.answer.done():
+            self.answer.set_result(self.parser.get_status_code())
+
+    def _fail(self, error: BaseException) -> None:
+        if self.answer is not None and not self.answer.done():
+            self.answer.set_exception(error)
+
+    def ask(self, request: bytes) -> asyncio.Future[int]:
+        assert self.transport is not None
+        self.answer = asyncio.get_running_loop().create_future()
+        self.transport.write(request)
+        return self.answer
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
+@dataclass
+class Plan:
+    host: str
+    port: int
+    requests: list[bytes]
+    rate: float
+    connections: int
+    warmup: float
+    duration: float
+    timeout: float
+
+    def due(self, i: int) -> float:
+        return i / self.rate
+
+    @property
+    def total(self) -> int:
+        """Requests due before the end of the measured window."""
+        return math.ceil((self.warmup + self.duration) * self.rate)
+
+    @property
+    def first_measured(self) -> int:
+        return math.ceil(self.warmup * self.rate)
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)  # seconds, measured answers
+    send_lags: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    last_answer: float = 0.0
+    all_answers: int = 0  # warm-up included: what the server did while it was measured
+
+
+async def connect(plan: Plan) -> Connection:
+    loop = asyncio.get_running_loop()
+    _, connection = await loop.create_connection(Connection, plan.host, plan.port)
+    return connection
+
+
+async def one(plan: Plan, connection: Connection, i: int, start: float, tally: Tally) -> bool:
+    """Request i on this connection; False when the connection must be replaced.
+
+    Times are time.perf_counter() (the loop's own clock counts whole milliseconds).
+    """
+    due = start + plan.due(i)
+    measured = i >= plan.first_measured
+    wait = due - time.perf_counter()
+    if wait > 0:
+        await asyncio.sleep(wait)
+        if measured:
+            tally.send_lags.append(time.perf_counter() - due)
+    deadline = start + plan.due(plan.total) + plan.timeout
+    try:
+        async with asyncio.timeout(max(deadline - time.perf_counter(), 0.001)):
+            status = await connection.ask(plan.requests[i % len(plan.requests)])
+    except TimeoutError:
+        tally.errors["timeout" if measured else "warmup"] += 1
+        return False
+    except (OSError, httptools.HttpParserError) as error:
+        tally.errors[type(error).__name__ if measured else "warmup"] += 1
+        return False
+    answered = time.perf_counter()
+    tally.all_answers += 1
+    if measured:
+        tally.statuses[status] += 1
+        if status >= 400:
+            tally.errors["status"] += 1
+        else:
+            tally.latencies.append(answered - due)
+        tally.last_answer = max(tally.last_answer, answered)
+    return not connection.lost and connection.parser.should_keep_alive()
+
+
+async def client(plan: Plan, k: int, connection: Connection, start: float, tally: Tally) -> None:
+    """Requests k, k + C, k + 2C, ... in turn on one connection."""
+    deadline = start + plan.due(plan.total) + plan.timeout
+    for i in range(k, plan.total, plan.connections):
+        if time.perf_counter() > deadline:
+            break  # what is left counts as errors: due, never answered
+        if not await one(plan, connection, i, start, tally):
+            connection.close()
+            try:
+                connection = await connect(plan)
+            except OSError:
+                tally.errors["connect"] += 1
+                return
+    connection.close()
+
+
+@dataclass(frozen=True)
+class Report:
+    rate: float  # asked
+    connections: int
+    seconds: float  # measured window
+    due: int  # requests due in the window
+    answered: int  # with a status below 400
+    achieved_rps: float  # answered / (time from the window's start to the last answer)
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: int
+    all_answers: int  # every answer, warm-up included
+    error_kinds: dict[str, int]
+    statuses: dict[str, int]
+    send_lag_p99_ms: float
+    cpu_seconds: float  # the generator's own CPU (user + system)
+    cpu_percent: float  # of one core, over the whole run
+
+
+def percentile(values: list[float], share: float, count: int) -> float:
+    """Of `count` requests, `values` answered (sorted); the missing ones are slowest."""
+    rank = max(1, math.ceil(share * count))
+    return values[rank - 1] * 1000 if rank <= len(values) else math.inf
+
+
+def report(plan: Plan, tally: Tally, start: float, cpu: float, wall: float) -> Report:
+    due = plan.total - plan.first_measured
+    done = sorted(tally.latencies)
+    window_start = start + plan.due(plan.first_measured)
+    lags = sorted(tally.send_lags)
+    errors = due - len(done)
+    kinds = dict(tally.errors)
+    kinds.pop("warmup", None)
+    return Report(
+        rate=plan.rate,
+        connections=plan.connections,
+        seconds=plan.duration,
+        due=due,
+        answered=len(done),
+        achieved_rps=len(done) / max(tally.last_answer - window_start, 1e-9),
+        p50_ms=percentile(done, 0.50, due),
+        p90_ms=percentile(done, 0.90, due),
+        p99_ms=percentile(done, 0.99, due),
+        max_ms=done[-1] * 1000 if done and not errors else math.inf,
+        errors=errors,
+        all_answers=tally.all_answers,
+        error_kinds=kinds,
+        statuses={str(k): v for k, v in sorted(tally.statuses.items())},
+        send_lag_p99_ms=percentile(lags, 0.99, len(lags)) if lags else 0.0,
+        cpu_seconds=round(cpu, 3),
+        cpu_percent=round(100 * cpu / wall, 1),
+    )
+
+
+async def run(plan: Plan) -> Report:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    began = time.monotonic()
+    connections = await asyncio.gather(*(connect(plan) for _ in range(plan.connections)))
+    tally = Tally()
+    start = time.perf_counter() + 0.2
+    await asyncio.gather(*(client(plan, k, c, start, tally) for k, c in enumerate(connections)))
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
+    return report(plan, tally, start, cpu, time.monotonic() - began)
+
+
+def plan_from(args: argparse.Namespace) -> Plan:
+    url = urlsplit(args.url)
+    host, port = url.hostname or "127.0.0.1", url.port or 80
+    paths = [line for line in Path(args.paths).read_text().splitlines() if line]
+    head = f"Host: {host}:{port}\r\n\r\n"
+    return Plan(
+        host=host,
+        port=port,
+        requests=[f"GET {path} HTTP/1.1\r\n{head}".encode() for path in paths],
+        rate=args.rate,
+        connections=args.connections,
+        warmup=args.warmup,
+        duration=args.duration,
+        timeout=args.timeout,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("url", help="http://127.0.0.1:PORT")
+    parser.add_argument("paths", help="a file of URL paths, one a line")
+    parser.add_argument("--rate", type=float, required=True, help="requests a second, in all")
+    parser.add_argument("--connections", type=int, default=256)
+    parser.add_argument("--duration", type=float, default=15, help="measured seconds")
+    parser.add_argument("--warmup", type=float, default=2, help="seconds sent, not counted")
+    parser.add_argument("--timeout", type=float, default=10, help="seconds after the window")
+    found = uvloop.run(run(plan_from(parser.parse_args())))
+    print("LOADGEN_JSON " + json.dumps(asdict(found)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

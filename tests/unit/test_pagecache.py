@@ -1,0 +1,106 @@
+"""The page cache on its own: readers asking at once for a missing page share one render;
+a page rendered again from the same rows is not rendered again."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from app import pagecache
+from app.pagecache import PageCache, render_if_changed
+
+KEY = ("http://tribune.test/", "/", "", "fr", "")
+
+
+def reader() -> Request:
+    return Request(
+        {"type": "http", "method": "GET", "path": "/", "query_string": b"", "headers": []}
+    )
+
+
+class SlowPage:
+    """An endpoint that takes a moment, and counts how often it was rendered."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.renders, self.status = 0, status
+
+    async def __call__(self, request: Request) -> Response:
+        self.renders += 1
+        await asyncio.sleep(0.05)
+        return HTMLResponse(f"<p>rendu {self.renders}</p>", status_code=self.status)
+
+
+async def test_readers_asking_at_once_share_one_render() -> None:
+    pages, page = PageCache(ttl=5), SlowPage()
+    answers = await asyncio.gather(*(pages.render_once(KEY, page, reader()) for _ in range(5)))
+    assert page.renders == 1
+    assert {a.body for a in answers} == {b"<p>rendu 1</p>"}
+    assert pages.get(KEY) == (b"<p>rendu 1</p>", "text/html")
+
+
+async def test_a_failed_render_is_not_shared() -> None:
+    pages, page = PageCache(ttl=5), SlowPage(status=404)
+    answers = await asyncio.gather(*(pages.render_once(KEY, page, reader()) for _ in range(3)))
+    assert page.renders == 3  # each reader tries for itself
+    assert {a.status_code for a in answers} == {404}
+    assert pages.get(KEY) is None
+
+
+async def test_when_the_first_reader_goes_away_the_others_still_get_the_page() -> None:
+    pages, page = PageCache(ttl=5), SlowPage()
+    first = asyncio.create_task(pages.render_once(KEY, page, reader()))
+    await asyncio.sleep(0.01)
+    second = asyncio.create_task(pages.render_once(KEY, page, reader()))
+    await asyncio.sleep(0.01)
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert (await asyncio.wait_for(second, 1)).body == b"<p>rendu 2</p>"
+
+
+def reader_of(pages: PageCache, session: dict[str, str] | None = None) -> Request:
+    app = SimpleNamespace(state=SimpleNamespace(pages=pages))
+    scope = {"type": "http", "method": "GET", "path": "/avis/X", "query_string": b""}
+    scope |= {"headers": [(b"host", b"tribune.test")], "scheme": "http", "app": app}
+    return Request({**scope, "session": session or {}})
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The contexts pages were rendered from (the render itself is a stand-in)."""
+    done: list[dict[str, Any]] = []
+
+    def render(request: Request, name: str, context: dict[str, Any]) -> Response:
+        done.append(context)
+        return HTMLResponse(f"<p>{name} {context['text']}</p>")
+
+    monkeypatch.setattr(pagecache, "render", render)
+    return done
+
+
+def test_a_page_from_the_same_rows_is_sent_again_as_it_was(renders: list[Any]) -> None:
+    pages = PageCache(ttl=5)
+    first = render_if_changed(reader_of(pages), "avis.html", {"text": "eau"})
+    again = render_if_changed(reader_of(pages), "avis.html", {"text": "eau"})
+    assert again.body == first.body == b"<p>avis.html eau</p>"
+    assert len(renders) == 1
+
+
+def test_a_page_whose_rows_changed_is_rendered_anew(renders: list[Any]) -> None:
+    pages = PageCache(ttl=5)
+    render_if_changed(reader_of(pages), "avis.html", {"text": "eau"})
+    changed = render_if_changed(reader_of(pages), "avis.html", {"text": "eau potable"})
+    assert changed.body == b"<p>avis.html eau potable</p>"
+    assert len(renders) == 2
+
+
+def test_a_personal_page_is_always_rendered(renders: list[Any]) -> None:
+    pages = PageCache(ttl=5)
+    for _ in range(2):
+        render_if_changed(reader_of(pages, {"kind": "citizen"}), "avis.html", {"text": "eau"})
+    assert len(renders) == 2
