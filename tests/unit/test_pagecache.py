@@ -65,7 +65,8 @@ async def test_when_the_first_reader_goes_away_the_others_still_get_the_page() -
 
 def reader_of(pages: PageCache, session: dict[str, str] | None = None) -> Request:
     app = SimpleNamespace(state=SimpleNamespace(pages=pages))
-    scope = {"type": "http", "method": "GET", "path": "/avis/X", "query_string": b""}
+    scope: dict[str, Any] = {"type": "http", "method": "GET", "path": "/avis/X"}
+    scope["query_string"] = b""
     scope |= {"headers": [(b"host", b"tribune.test")], "scheme": "http", "app": app}
     return Request({**scope, "session": session or {}})
 
