@@ -73,10 +73,10 @@ async def submission_show(request: Request) -> Response:
     text = request.path_params["receipt"]
     if not is_valid_receipt(text):
         raise HTTPException(404)
-    submission = await queries.submission_by_receipt(request.state.reads, normalize_receipt(text))
-    if submission is None:
+    found = await queries.submission_and_consultation(request.state.reads, normalize_receipt(text))
+    if found is None:
         raise HTTPException(404)
-    consultation = await queries.consultation(request.state.reads, submission.consultation_id)
+    submission, consultation = found
     context = {"s": submission, "c": consultation}
     return render_if_changed(request, "public/submission_show.html", context)
 

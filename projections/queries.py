@@ -61,6 +61,14 @@ class Submission:
 
 
 @dataclass(frozen=True)
+class ConsultationRef:
+    """Enough of a consultation to name it and link to it."""
+
+    id: UUID
+    title: dict[str, str]
+
+
+@dataclass(frozen=True)
 class SentSubmission:
     """What the author sent, for their eyes only: the full text and sealed fields."""
 
@@ -227,6 +235,26 @@ async def submission_by_receipt(conn: Any, receipt_number: str) -> Submission | 
         receipt_number,
     )
     return None if row is None else _submission(row)
+
+
+async def submission_and_consultation(
+    conn: Any, receipt_number: str
+) -> tuple[Submission, ConsultationRef | None] | None:
+    """A submission's public page in one query: the submission, its consultation's title."""
+    row = await conn.fetchrow(
+        f"SELECT x.*, c.title AS consultation_title FROM (SELECT {_SUBMISSION_COLUMNS}"
+        " FROM public_submissions WHERE receipt_number = $1) x LEFT JOIN public_consultations c"
+        " ON c.consultation_id = x.consultation_id AND c.status = ANY($2)",
+        receipt_number,
+        list(PUBLIC_STATUSES),
+    )
+    if row is None:
+        return None
+    values = dict(row)
+    title = values.pop("consultation_title")
+    submission = Submission(**values)
+    ref = ConsultationRef(submission.consultation_id, json.loads(title)) if title else None
+    return submission, ref
 
 
 async def sent_submission(conn: Any, submission_id: UUID) -> SentSubmission | None:

@@ -198,6 +198,8 @@ async def test_an_opinion_has_a_permanent_page_by_its_receipt_number(
         page = await client.get(f"/avis/{spelling}")
         assert page.status_code == 200
         assert str(escape(s.text)) in page.text
+        link = f'href="http://tribune.test/consultations/{site.consultation.id}">'
+        assert link + str(escape(site.consultation.title["fr"])) in page.text
 
 
 async def test_a_refused_opinion_shows_its_status_and_reason_but_never_its_text(
