@@ -20,12 +20,14 @@ from eventsourcing.persistence import IntegrityError, Mapper, Notification, Trac
 
 from projections.base import Projection
 from projections.batch import Batch
+from projections.recorded import Decoder, Recorded
 
 log = logging.getLogger(__name__)
 
 LOCK_NAMESPACE = 7203  # first key of pg_advisory_lock(int, int); the second hashes the name
 CHANNEL = "stored_events"
 Progress = Callable[[int, int], None]
+DECODE_SLICE = 1000
 
 
 class Store(Protocol):
@@ -60,28 +62,48 @@ class Runner:
     poll_interval: float = 5.0
     retry_interval: float = 1.0
 
+    def __post_init__(self) -> None:
+        self._decode = Decoder(self.mapper)
+
     async def catch_up(
         self, projection: Projection, position: int, batch_size: int | None = None
     ) -> int:
         """Apply one batch after `position`; return the new position (same if none)."""
-        size = batch_size or self.batch_size
         head = await self.store.max_notification_id() or 0
+        read = await self._read(projection, position, batch_size or self.batch_size, head)
+        return position if read is None else await self._write(projection, read)
+
+    async def _read(
+        self, projection: Projection, position: int, size: int, head: int
+    ) -> _Read | None:
+        """The next batch after `position`, decoded; None at the head."""
         if head <= position:
-            return position
+            return None
         notes = await self.store.select_notifications(
             position, size, stop=head, topics=projection.topics, inclusive_of_start=False
         )
         # Fewer than a full batch: nothing it handles lies between the last one and head.
         new_position = notes[-1].id if len(notes) == size else head
+        return _Read(new_position, [n.id for n in notes], await self._decoded(notes))
+
+    async def _decoded(self, notes: Sequence[Notification]) -> list[Recorded]:
+        """Decoded a slice at a time, so a write in flight is not kept waiting for long."""
+        events: list[Recorded] = []
+        for start in range(0, len(notes), DECODE_SLICE):
+            events += map(self._decode, notes[start : start + DECODE_SLICE])
+            await asyncio.sleep(0)
+        return events
+
+    async def _write(self, projection: Projection, read: _Read) -> int:
+        """The batch's rows and its tracking record, in one transaction."""
         batch = Batch()
-        events = [self.mapper.to_domain_event(n) for n in notes]
         async with self.store.transaction() as conn:
-            await projection.prefetch(conn, events)
-            for note, event in zip(notes, events, strict=True):
-                projection.apply(batch, event, note.id)
+            await projection.prefetch(conn, read.events)
+            for position, event in zip(read.positions, read.events, strict=True):
+                projection.apply(batch, event, position)
             await batch.write(conn)
-            await self.store.insert_tracking(Tracking(projection.name, new_position), conn=conn)
-        return new_position
+            await self.store.insert_tracking(Tracking(projection.name, read.position), conn=conn)
+        return read.position
 
     async def follow(
         self, projection: Projection, woken: asyncio.Event, stop: asyncio.Event, lock: Any
@@ -157,12 +179,26 @@ class Runner:
     async def _replay(
         self, projection: Projection, progress: Progress | None, position: int = 0
     ) -> int:
+        """Batch after batch to the head, reading the next while the current one is written."""
         head = await self.store.max_notification_id() or 0
-        while position < head:
-            position = await self.catch_up(projection, position, self.rebuild_batch_size)
-            if progress is not None:
-                progress(position, head)
+        size = self.rebuild_batch_size
+        ahead = asyncio.ensure_future(self._read(projection, position, size, head))
+        try:
+            while (read := await ahead) is not None:
+                ahead = asyncio.ensure_future(self._read(projection, read.position, size, head))
+                position = await self._write(projection, read)
+                if progress is not None:
+                    progress(position, head)
+        finally:
+            ahead.cancel()
         return position
+
+
+@dataclass(frozen=True)
+class _Read:
+    position: int  # where the projection stands once this batch is applied
+    positions: list[int]
+    events: list[Recorded]
 
 
 async def _try_lock(conn: Any, name: str) -> bool:
