@@ -70,17 +70,17 @@ class Runner:
     ) -> int:
         """Apply one batch after `position`; return the new position (same if none)."""
         head = await self.store.max_notification_id() or 0
-        read = await self._read(projection, position, batch_size or self.batch_size, head)
+        read = await self._read(projection.topics, position, batch_size or self.batch_size, head)
         return position if read is None else await self._write(projection, read)
 
     async def _read(
-        self, projection: Projection, position: int, size: int, head: int
+        self, topics: Sequence[str], position: int, size: int, head: int
     ) -> _Read | None:
-        """The next batch after `position`, decoded; None at the head."""
+        """The next batch of these topics after `position`, decoded; None at the head."""
         if head <= position:
             return None
         notes = await self.store.select_notifications(
-            position, size, stop=head, topics=projection.topics, inclusive_of_start=False
+            position, size, stop=head, topics=topics, inclusive_of_start=False
         )
         # Fewer than a full batch: nothing it handles lies between the last one and head.
         new_position = notes[-1].id if len(notes) == size else head
@@ -97,9 +97,12 @@ class Runner:
     async def _write(self, projection: Projection, read: _Read) -> int:
         """The batch's rows and its tracking record, in one transaction."""
         batch = Batch()
+        handled = set(projection.topics)  # a batch read for several projections
+        pairs = zip(read.positions, read.events, strict=True)
+        mine = [(position, event) for position, event in pairs if event.topic in handled]
         async with self.store.transaction() as conn:
-            await projection.prefetch(conn, read.events)
-            for position, event in zip(read.positions, read.events, strict=True):
+            await projection.prefetch(conn, [e for _, e in mine])
+            for position, event in mine:
                 projection.apply(batch, event, position)
             await batch.write(conn)
             await self.store.insert_tracking(Tracking(projection.name, read.position), conn=conn)
@@ -154,14 +157,31 @@ class Runner:
 
     async def rebuild(self, projection: Projection, progress: Progress | None = None) -> int:
         """Empty the projection's tables and replay it from the first event."""
+        positions = await self.rebuild_all([projection], progress)
+        return positions[0]
+
+    async def rebuild_all(
+        self, projections: Sequence[Projection], progress: Progress | None = None
+    ) -> list[int]:
+        """Rebuild several projections in one pass over the store.
+
+        Each batch is read and decoded once for all of them (the submissions' events
+        feed two projections), then each projection writes its share in its own
+        transaction, on its own connection: the server writes them side by side.
+        """
+        names = sorted(p.name for p in projections)  # always in one order: no deadlock
         async with self.store.pool.acquire() as conn:
-            while not await _try_lock(conn, projection.name):  # noqa: ASYNC110 (a lock in SQL)
-                await asyncio.sleep(self.retry_interval)
+            for name in names:
+                while not await _try_lock(conn, name):  # noqa: ASYNC110 (a lock in SQL)
+                    await asyncio.sleep(self.retry_interval)
             try:
-                await self._reset(projection)
-                return await self._replay(projection, progress)
+                for projection in projections:
+                    await self._reset(projection)
+                position = await self._replay(projections, progress)
+                return [position] * len(projections)
             finally:
-                await _unlock(conn, projection.name)
+                for name in names:
+                    await _unlock(conn, name)
 
     async def _reset(self, projection: Projection) -> None:
         async with self.store.transaction() as conn:
@@ -174,19 +194,21 @@ class Runner:
         """Bring every projection to the head once (tests, and the command line)."""
         for projection in self.projections:
             position = await self.store.max_tracking_id(projection.name) or 0
-            await self._replay(projection, None, position)
+            await self._replay([projection], None, position)
 
     async def _replay(
-        self, projection: Projection, progress: Progress | None, position: int = 0
+        self, projections: Sequence[Projection], progress: Progress | None, position: int = 0
     ) -> int:
         """Batch after batch to the head, reading the next while the current one is written."""
         head = await self.store.max_notification_id() or 0
         size = self.rebuild_batch_size
-        ahead = asyncio.ensure_future(self._read(projection, position, size, head))
+        topics = sorted({t for p in projections for t in p.topics})
+        ahead = asyncio.ensure_future(self._read(topics, position, size, head))
         try:
             while (read := await ahead) is not None:
-                ahead = asyncio.ensure_future(self._read(projection, read.position, size, head))
-                position = await self._write(projection, read)
+                ahead = asyncio.ensure_future(self._read(topics, read.position, size, head))
+                await asyncio.gather(*(self._write(p, read) for p in projections))
+                position = read.position
                 if progress is not None:
                     progress(position, head)
         finally:
