@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
@@ -169,6 +169,8 @@ class Runner:
         feed two projections), then each projection writes its share in its own
         transaction, on its own connection: the server writes them side by side.
         """
+        if not projections:  # no topics would mean every topic
+            return []
         names = sorted(p.name for p in projections)  # always in one order: no deadlock
         async with self.store.pool.acquire() as conn:
             for name in names:
@@ -207,13 +209,24 @@ class Runner:
         try:
             while (read := await ahead) is not None:
                 ahead = asyncio.ensure_future(self._read(topics, read.position, size, head))
-                await asyncio.gather(*(self._write(p, read) for p in projections))
+                await _all([self._write(p, read) for p in projections])
                 position = read.position
                 if progress is not None:
                     progress(position, head)
         finally:
             ahead.cancel()
         return position
+
+
+async def _all(writes: Sequence[Coroutine[Any, Any, int]]) -> None:
+    """Every write, side by side; if one fails, the others are stopped before it is raised."""
+    tasks = [asyncio.ensure_future(write) for write in writes]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 @dataclass(frozen=True)
