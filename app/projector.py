@@ -16,6 +16,10 @@ from app.vault import open_sealed
 from projections.registry import all_projections
 from projections.runner import Progress, Runner
 
+# A rebuild holds its locks on one connection, reads ahead on another, and writes
+# each projection on one more, all at once (and one spare).
+REBUILD_CONNECTIONS = 1 + 1 + 4 + 1
+
 
 def build_runner(store: EventStore, settings: Settings) -> Runner:
     return Runner(
@@ -47,14 +51,15 @@ async def run_projector(dsn: str, settings: Settings) -> None:
 
 
 async def rebuild(dsn: str, settings: Settings, names: list[str]) -> list[tuple[str, int]]:
-    pool = await create_pool(dsn, min_size=1, max_size=4)
+    pool = await create_pool(dsn, min_size=1, max_size=REBUILD_CONNECTIONS)
     try:
         runner = build_runner(EventStore(pool), settings)
         chosen = [p for p in runner.projections if not names or p.name in names]
         unknown = set(names) - {p.name for p in chosen}
         if unknown:
             raise SystemExit(f"no such projection: {', '.join(sorted(unknown))}")
-        return [(p.name, await runner.rebuild(p, progress_bar(p.name))) for p in chosen]
+        positions = await runner.rebuild_all(chosen, progress_bar("rebuild"))
+        return [(p.name, position) for p, position in zip(chosen, positions, strict=True)]
     finally:
         await pool.close()
 

@@ -11,15 +11,16 @@ then submissions on all three channels with their receipt claims, moderated late
 appended through EventStore.insert_events; M more are held back for the catch-up. For
 each batch size (--batch, repeatable; default Settings.projection_batch):
 
-    projection replay name=<projection> seconds=<s>
+    projection replay names=<projections> seconds=<s>
     projection replay events=<N> seconds=<s> rate=<events/s> batch=<B>
     projection catchup events=<M> seconds=<s> rate=<events/s> batch=<B>
 
-The replay is `tribune projections rebuild`: runner.rebuild(p) for each projection in
-turn; its rate is every event in the store (those a projection skips included) over the
-total time. The catch-up appends the M events, then times runner.catch_up_all(). The
-read tables are checked against the events afterwards, and the M events deleted again
-before the next batch size, so every batch size replays the same N events.
+The replay is `tribune projections rebuild`: runner.rebuild_all(projections), every
+projection in one pass; its rate is every event in the store (those a projection skips
+included) over the time until all are done. The catch-up appends the M events, then
+times runner.catch_up_all(). The read tables are checked against the events afterwards,
+and the M events deleted again before the next batch size, so every batch size replays
+the same N events.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ from app import databases  # noqa: E402
 from app.db import create_pool  # noqa: E402
 from app.embedded import embedded_dsn, start_embedded  # noqa: E402
 from app.mapping import build_mapper  # noqa: E402
-from app.projector import build_runner  # noqa: E402
+from app.projector import REBUILD_CONNECTIONS, build_runner  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from app.store import EventStore  # noqa: E402
 from domain import (  # noqa: E402
@@ -370,22 +371,21 @@ async def measure(
 ) -> None:
     """One replay and one catch-up with `batch`; the tail is deleted again afterwards."""
     settings = dataclasses.replace(Settings.from_env(), projection_batch=batch)
-    pool = await create_pool(dsn, min_size=1, max_size=4)  # as `tribune projections rebuild`
+    # As `tribune projections rebuild`: the same pool, every projection at once.
+    pool = await create_pool(dsn, min_size=1, max_size=REBUILD_CONNECTIONS)
     try:
         store = EventStore(pool)
         runner = build_runner(store, settings)
-        total = 0.0
         cpu = time.process_time()
         if profile is not None:
             profile.enable()
-        for projection in runner.projections:
-            started = time.perf_counter()
-            await runner.rebuild(projection)
-            seconds = time.perf_counter() - started
-            total += seconds
-            print(f"projection replay name={projection.name} seconds={seconds:.2f}", flush=True)
+        started = time.perf_counter()
+        await runner.rebuild_all(runner.projections)
+        total = time.perf_counter() - started
         if profile is not None:
             profile.disable()
+        names = ",".join(p.name for p in runner.projections)
+        print(f"projection replay names={names} seconds={total:.2f}", flush=True)
         cpu = time.process_time() - cpu
         print(
             f"projection replay events={base} seconds={total:.2f}"

@@ -17,6 +17,7 @@ from projections import queries
 from projections.base import Projection, events_of
 from projections.batch import Batch, Table
 from projections.public import CONTENT_TYPES
+from projections.recorded import event_name
 
 CONSULTATIONS = Table(
     "admin_consultations",
@@ -88,7 +89,7 @@ class AdminConsultations(Projection):
             HISTORY,
             position=position,
             consultation_id=e.originator_id,
-            event_name=type(e).__name__,
+            event_name=event_name(e),
             staff_id=e.by,
             happened_at=e.at,
             details=json.dumps(_plain(details)),

@@ -6,10 +6,10 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
-from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.utils import get_topic
 
 from projections.batch import Batch, Table
+from projections.recorded import Recorded
 
 Handler = Callable[[Batch, Any, int], None]
 
@@ -48,8 +48,8 @@ class Projection:
     def topics(self) -> list[str]:
         return list(self._handlers)
 
-    async def prefetch(self, conn: Any, events: Sequence[Any]) -> None:
+    async def prefetch(self, conn: Any, events: Sequence[Recorded]) -> None:
         """Load what the handlers need of earlier batches, before they run (one query)."""
 
-    def apply(self, batch: Batch, event: DomainEventProtocol[Any], position: int) -> None:
-        self._handlers[get_topic(type(event))](batch, event, position)
+    def apply(self, batch: Batch, event: Recorded, position: int) -> None:
+        self._handlers[event.topic](batch, event, position)

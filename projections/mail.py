@@ -17,6 +17,7 @@ from uuid import UUID
 from domain import Channel, Submission
 from projections.base import Projection, events_of
 from projections.batch import Batch, Table
+from projections.recorded import Recorded
 
 OUTGOING = Table(
     "outgoing_mail",
@@ -74,7 +75,7 @@ class OutgoingMail(Projection):
         super().__init__()
         self._known: dict[UUID, dict[str, Any]] = {}
 
-    async def prefetch(self, conn: Any, events: Sequence[Any]) -> None:
+    async def prefetch(self, conn: Any, events: Sequence[Recorded]) -> None:
         wanted = list({e.originator_id for e in events if e.originator_version > 1})
         rows = await conn.fetch(
             "SELECT * FROM mail_submissions WHERE submission_id = ANY($1::uuid[])", wanted

@@ -9,9 +9,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.utils import get_topic
+
 from domain import Consultation, Participant, Submission, redact
 from projections.base import Projection, events_of
 from projections.batch import Batch, Table
+from projections.recorded import Recorded
 
 # What an organizer writes: the public and the admin read models both keep it.
 CONTENT_TYPES = {
@@ -95,6 +98,7 @@ LEDGER = Table(
     },
 )
 COUNTS = Table("public_counts", key="consultation_id", types={})
+PARTICIPANT_TOPICS = get_topic(Participant) + "."
 
 
 def _column(name: str, value: Any) -> Any:
@@ -203,12 +207,12 @@ class PublicSubmissions(Projection):
         self._known: dict[UUID, dict[str, Any]] = {}
         self._people: dict[UUID, dict[str, Any]] = {}
 
-    async def prefetch(self, conn: Any, events: Sequence[Any]) -> None:
+    async def prefetch(self, conn: Any, events: Sequence[Recorded]) -> None:
         """What handlers need of earlier batches: a query for submissions, one for people."""
         await self._prefetch_submissions(conn, events)
         wanted = {k["participant_id"] for k in self._known.values() if k["show_name"]}
         for e in events:
-            if type(e).__qualname__.startswith("Participant."):
+            if e.topic.startswith(PARTICIPANT_TOPICS):
                 wanted.add(e.originator_id)
             elif getattr(e, "show_name", False):
                 wanted.add(e.participant_id)
@@ -233,7 +237,7 @@ class PublicSubmissions(Projection):
         known = self._known[submission_id]
         return self._name(known["participant_id"]) if known["show_name"] else None
 
-    async def _prefetch_submissions(self, conn: Any, events: Sequence[Any]) -> None:
+    async def _prefetch_submissions(self, conn: Any, events: Sequence[Recorded]) -> None:
         self._known = {}
         wanted = list({e.originator_id for e in events if e.originator_version > 1})
         rows = await conn.fetch(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
@@ -20,12 +20,14 @@ from eventsourcing.persistence import IntegrityError, Mapper, Notification, Trac
 
 from projections.base import Projection
 from projections.batch import Batch
+from projections.recorded import Decoder, Recorded
 
 log = logging.getLogger(__name__)
 
 LOCK_NAMESPACE = 7203  # first key of pg_advisory_lock(int, int); the second hashes the name
 CHANNEL = "stored_events"
 Progress = Callable[[int, int], None]
+DECODE_SLICE = 1000
 
 
 class Store(Protocol):
@@ -60,28 +62,51 @@ class Runner:
     poll_interval: float = 5.0
     retry_interval: float = 1.0
 
+    def __post_init__(self) -> None:
+        self._decode = Decoder(self.mapper)
+
     async def catch_up(
         self, projection: Projection, position: int, batch_size: int | None = None
     ) -> int:
         """Apply one batch after `position`; return the new position (same if none)."""
-        size = batch_size or self.batch_size
         head = await self.store.max_notification_id() or 0
+        read = await self._read(projection.topics, position, batch_size or self.batch_size, head)
+        return position if read is None else await self._write(projection, read)
+
+    async def _read(
+        self, topics: Sequence[str], position: int, size: int, head: int
+    ) -> _Read | None:
+        """The next batch of these topics after `position`, decoded; None at the head."""
         if head <= position:
-            return position
+            return None
         notes = await self.store.select_notifications(
-            position, size, stop=head, topics=projection.topics, inclusive_of_start=False
+            position, size, stop=head, topics=topics, inclusive_of_start=False
         )
         # Fewer than a full batch: nothing it handles lies between the last one and head.
         new_position = notes[-1].id if len(notes) == size else head
+        return _Read(new_position, [n.id for n in notes], await self._decoded(notes))
+
+    async def _decoded(self, notes: Sequence[Notification]) -> list[Recorded]:
+        """Decoded a slice at a time, so a write in flight is not kept waiting for long."""
+        events: list[Recorded] = []
+        for start in range(0, len(notes), DECODE_SLICE):
+            events += map(self._decode, notes[start : start + DECODE_SLICE])
+            await asyncio.sleep(0)
+        return events
+
+    async def _write(self, projection: Projection, read: _Read) -> int:
+        """The batch's rows and its tracking record, in one transaction."""
         batch = Batch()
-        events = [self.mapper.to_domain_event(n) for n in notes]
+        handled = set(projection.topics)  # a batch read for several projections
+        pairs = zip(read.positions, read.events, strict=True)
+        mine = [(position, event) for position, event in pairs if event.topic in handled]
         async with self.store.transaction() as conn:
-            await projection.prefetch(conn, events)
-            for note, event in zip(notes, events, strict=True):
-                projection.apply(batch, event, note.id)
+            await projection.prefetch(conn, [e for _, e in mine])
+            for position, event in mine:
+                projection.apply(batch, event, position)
             await batch.write(conn)
-            await self.store.insert_tracking(Tracking(projection.name, new_position), conn=conn)
-        return new_position
+            await self.store.insert_tracking(Tracking(projection.name, read.position), conn=conn)
+        return read.position
 
     async def follow(
         self, projection: Projection, woken: asyncio.Event, stop: asyncio.Event, lock: Any
@@ -132,14 +157,33 @@ class Runner:
 
     async def rebuild(self, projection: Projection, progress: Progress | None = None) -> int:
         """Empty the projection's tables and replay it from the first event."""
+        positions = await self.rebuild_all([projection], progress)
+        return positions[0]
+
+    async def rebuild_all(
+        self, projections: Sequence[Projection], progress: Progress | None = None
+    ) -> list[int]:
+        """Rebuild several projections in one pass over the store.
+
+        Each batch is read and decoded once for all of them (the submissions' events
+        feed two projections), then each projection writes its share in its own
+        transaction, on its own connection: the server writes them side by side.
+        """
+        if not projections:  # no topics would mean every topic
+            return []
+        names = sorted(p.name for p in projections)  # always in one order: no deadlock
         async with self.store.pool.acquire() as conn:
-            while not await _try_lock(conn, projection.name):  # noqa: ASYNC110 (a lock in SQL)
-                await asyncio.sleep(self.retry_interval)
+            for name in names:
+                while not await _try_lock(conn, name):  # noqa: ASYNC110 (a lock in SQL)
+                    await asyncio.sleep(self.retry_interval)
             try:
-                await self._reset(projection)
-                return await self._replay(projection, progress)
+                for projection in projections:
+                    await self._reset(projection)
+                position = await self._replay(projections, progress)
+                return [position] * len(projections)
             finally:
-                await _unlock(conn, projection.name)
+                for name in names:
+                    await _unlock(conn, name)
 
     async def _reset(self, projection: Projection) -> None:
         async with self.store.transaction() as conn:
@@ -152,17 +196,44 @@ class Runner:
         """Bring every projection to the head once (tests, and the command line)."""
         for projection in self.projections:
             position = await self.store.max_tracking_id(projection.name) or 0
-            await self._replay(projection, None, position)
+            await self._replay([projection], None, position)
 
     async def _replay(
-        self, projection: Projection, progress: Progress | None, position: int = 0
+        self, projections: Sequence[Projection], progress: Progress | None, position: int = 0
     ) -> int:
+        """Batch after batch to the head, reading the next while the current one is written."""
         head = await self.store.max_notification_id() or 0
-        while position < head:
-            position = await self.catch_up(projection, position, self.rebuild_batch_size)
-            if progress is not None:
-                progress(position, head)
+        size = self.rebuild_batch_size
+        topics = sorted({t for p in projections for t in p.topics})
+        ahead = asyncio.ensure_future(self._read(topics, position, size, head))
+        try:
+            while (read := await ahead) is not None:
+                ahead = asyncio.ensure_future(self._read(topics, read.position, size, head))
+                await _all([self._write(p, read) for p in projections])
+                position = read.position
+                if progress is not None:
+                    progress(position, head)
+        finally:
+            ahead.cancel()
         return position
+
+
+async def _all(writes: Sequence[Coroutine[Any, Any, int]]) -> None:
+    """Every write, side by side; if one fails, the others are stopped before it is raised."""
+    tasks = [asyncio.ensure_future(write) for write in writes]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@dataclass(frozen=True)
+class _Read:
+    position: int  # where the projection stands once this batch is applied
+    positions: list[int]
+    events: list[Recorded]
 
 
 async def _try_lock(conn: Any, name: str) -> bool:

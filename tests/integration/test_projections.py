@@ -14,6 +14,7 @@ from app.store import EventStore
 from domain import Consultation, ReasonCode, StaffId, Submission
 from projections.registry import all_projections
 from projections.runner import Runner
+from tests.integration.test_projector_processes import snapshot
 from tests.integration.test_services import online_form, open_consultation
 from tests.unit.builders import DURING
 
@@ -137,3 +138,25 @@ async def test_a_page_can_wait_for_its_own_write_to_be_projected(
         stop.set()
         await running
     assert found == receipt.receipt_number
+
+
+async def test_a_rebuild_in_one_pass_over_small_batches_gives_what_following_gave(
+    repository: Repository, store: EventStore, runner: Runner, pool: asyncpg.Pool
+) -> None:
+    consultation = await open_consultation(repository)
+    published, refused, withdrawn, _pending = [
+        await receive(repository, consultation) for _ in range(4)
+    ]
+    published.publish_with_redactions(FIRST, DURING, [(0, 3, ReasonCode("R3"))])
+    refused.propose_refusal(FIRST, DURING, ReasonCode("R2"))
+    refused.confirm_refusal(SECOND, DURING)
+    withdrawn.withdraw(withdrawn.participant_id, DURING, consultation.closes_at)
+    await repository.save(published, refused, withdrawn)
+    await runner.catch_up_all()
+    followed = await snapshot(pool)
+    # Batches of 3 events: the next is read while the last is written, and a decision
+    # lands in another batch than its submission.
+    rebuilding = Runner(store, build_mapper(), all_projections(), rebuild_batch_size=3)
+    await rebuilding.rebuild_all(rebuilding.projections)
+    assert await snapshot(pool) == followed
+    assert len(followed["public_ledger"]) >= 4

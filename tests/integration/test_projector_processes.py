@@ -141,8 +141,7 @@ async def snapshot(pool: asyncpg.Pool) -> dict[str, list[str]]:
 
 async def rebuilt(store: EventStore) -> dict[str, list[str]]:
     runner = build_runner(store, Settings.from_env())  # as `tribune projections rebuild`
-    for projection in runner.projections:
-        await runner.rebuild(projection)
+    await runner.rebuild_all(runner.projections)  # one pass, every projection at once
     return await snapshot(store.pool)
 
 
