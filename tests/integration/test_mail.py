@@ -17,7 +17,7 @@ import asyncpg
 import pytest
 from aiosmtpd.controller import Controller
 
-from app.mail import MailSettings, run_sender, send_pending
+from app.mail import MailSettings, Scanned, run_sender, send_pending
 from app.mapping import build_mapper
 from app.participants import erase_participant, register_participant
 from app.repository import Repository
@@ -393,3 +393,35 @@ async def test_the_sender_loop_sends_in_the_background_until_stopped(
     finally:
         stop.set()
         await asyncio.wait_for(sender, 5)
+
+
+async def test_new_mail_is_looked_for_past_what_was_claimed_and_retries_below_it_still_go(
+    repository: Repository,
+    runner: Runner,
+    pool: asyncpg.Pool,
+    settings: MailSettings,
+    smtp: SmtpServer,
+) -> None:
+    first_author, _ = await person(repository)
+    first = await submit(repository, first_author)
+    await runner.catch_up_all()
+    smtp.stop()
+    scanned = Scanned()
+    assert await send_pending(pool, settings, scanned=scanned) == 1  # tried, failed
+    after_first = scanned.below
+    first_id = await pool.fetchval(
+        "SELECT mail_id FROM outgoing_mail WHERE submission_id = $1", first.id
+    )
+    assert after_first == first_id - 1
+
+    smtp.start()
+    second_author, second_email = await person(repository)
+    second = await submit(repository, second_author)
+    await runner.catch_up_all()
+    scanned.below = first_id  # as if every mail up to the first were claimed long ago
+    later = datetime.now(UTC) + timedelta(seconds=settings.retry_seconds + 1)
+    assert await send_pending(pool, settings, now=later, scanned=scanned) == 2
+    assert (await deliveries(pool, first))[0]["status"] == "sent"  # a retry, below it
+    assert (await deliveries(pool, second))[0]["status"] == "sent"  # new, past it
+    assert scanned.below > first_id
+    assert len(smtp.inbox.to(second_email)) == 1
