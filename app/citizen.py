@@ -61,6 +61,8 @@ class _Keep:
 
 KEEP = _Keep()
 BriefChange = bytes | None | _Keep
+PINNED = "brief_sha256"
+"""The check page's hidden field: the brief it showed, by SHA-256."""
 SEALED = "_sealed"
 """Where a draft keeps its personal fields, sealed with the person's key."""
 
@@ -104,12 +106,12 @@ async def save_draft(
     request: Request, consultation: queries.Consultation, form: OpinionForm, brief: BriefChange
 ) -> None:
     """The values as typed; the brief replaced, removed or kept as it was (`KEEP`)."""
-    form.brief_size = await request.state.pool.fetchval(
+    row = await request.state.pool.fetchrow(
         "INSERT INTO citizen_drafts (participant_id, consultation_id, form_token, data, brief)"
         " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (participant_id, consultation_id)"
         " DO UPDATE SET data = excluded.data, form_token = excluded.form_token, saved_at = now(),"
         " brief = CASE WHEN $6 THEN excluded.brief ELSE citizen_drafts.brief END"
-        " RETURNING length(brief)",
+        " RETURNING length(brief) AS size, coalesce(encode(sha256(brief), 'hex'), '') AS sha256",
         participant_of(session_of(request)),
         consultation.id,
         form.values.get("form_token", ""),
@@ -117,6 +119,7 @@ async def save_draft(
         None if brief is KEEP else brief,
         brief is not KEEP,
     )
+    form.brief_size, form.brief_sha256 = row["size"], row["sha256"]
 
 
 async def draft_brief(request: Request, consultation_id: UUID) -> bytes | None:
@@ -184,6 +187,7 @@ async def _opinion_post(request: Request) -> Response:
     if action in ("modifier", "enregistrer") or form.errors:
         return show_form(request, c, form, status=400 if form.errors else 200)
     if action == "verifier":
+        form.values[PINNED] = form.brief_sha256
         name = session_of(request).get("name")
         fields = {**submission_fields(form, c), **personal_fields(form)}
         context = {"c": c, "form": form, "session_name": name, **fields}
@@ -208,6 +212,9 @@ async def send(request: Request, c: queries.Consultation, form: OpinionForm) -> 
     if sent_before is not None:  # a double click or a retry: the first receipt, not a limit
         await forget_draft(request, c, fields["form_token"])
         return to_receipt(request, sent_before.receipt_number)
+    if form.values.get(PINNED, "") != form.brief_sha256:  # changed in another tab meanwhile
+        form.errors["brief"] = "brief_changed"
+        return show_form(request, c, form, status=409)
     if first_sending(request, fields["form_token"]):
         limit, key = SUBMISSIONS_PER_ACCOUNT, str(participant)
         limited = await refused(request, limit, "submission", key)

@@ -25,6 +25,8 @@ class OpinionForm:
     errors: Errors = field(default_factory=dict)
     brief_size: int | None = None
     """The brief kept with the draft, if any (its bytes stay in the database)."""
+    brief_sha256: str = ""
+    """Its SHA-256: the check page pins it, so "Send" sends the brief that was shown."""
 
     def answers(self, consultation: queries.Consultation) -> list[str]:
         return [self.values.get(f"answer_{i}", "") for i in range(len(consultation.questions))]

@@ -47,11 +47,13 @@ async def check_with_brief(j: Journey, content: bytes = PDF, name: str = "mémoi
 
 
 async def sent(j: Journey, form_token: str, **extra: str) -> str:
-    """Send the checked form; the receipt number."""
+    """Check the form, then send what the check page shows; the receipt number."""
     page = await j.client.get(url_of(j))
     data = {**form_of(page.text), "answer_0": TEXT, "language": "fr", **extra}
-    data.update(form_token=form_token, action="envoyer")
-    answer = await j.client.post(url_of(j), data=data)
+    data.update(form_token=form_token, action="verifier")
+    check = await j.client.post(url_of(j), data=data)
+    assert check.status_code == 200, check.text
+    answer = await j.client.post(url_of(j), data={**form_of(check.text), "action": "envoyer"})
     assert answer.status_code == 303, answer.text
     return answer.headers["location"].rsplit("/", 1)[1]
 
@@ -161,6 +163,24 @@ async def test_the_brief_can_be_removed_before_sending(j: Journey) -> None:
     assert (await j.client.get(url_of(j) + "/memoire")).status_code == 404
     number = await sent(j, form_token)
     assert (await j.client.get(f"/mes-avis/{number}/memoire")).status_code == 404
+
+
+async def test_a_brief_changed_in_another_window_after_the_check_is_not_sent(
+    j: Journey,
+) -> None:
+    await check_with_brief(j)
+    page = await j.client.get(url_of(j))
+    data = {**form_of(page.text), "answer_0": TEXT, "language": "fr", "action": "verifier"}
+    check = await j.client.post(url_of(j), data=data)
+    shown = form_of(check.text)  # what "Send" will post: the brief it showed, pinned
+    other = PDF.replace(b"Catalog", b"Catalog /Lang (fr)")
+    await check_with_brief(j, other)  # another window attaches another brief
+    answer = await j.client.post(url_of(j), data={**shown, "action": "envoyer"})
+    assert answer.status_code == 409
+    assert "rien n'a été envoyé" in answer.text
+    assert f"{TEXT}</textarea>" in answer.text
+    submission_id = Submission.create_id(shown["form_token"])
+    assert await j.repository.store.select_events(submission_id) == []
 
 
 async def test_a_postal_code_is_sealed_and_shown_to_its_author_alone(j: Journey) -> None:
