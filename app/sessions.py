@@ -25,6 +25,9 @@ UNREACHABLE = (
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
     asyncpg.InternalClientError,  # a pooled connection cut in the middle of a query
+    # A new connection refused: shutting down, starting up, or not accepting connections.
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.ObjectNotInPrerequisiteStateError,
 )
 ABSOLUTE = 12 * 3600
 
