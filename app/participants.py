@@ -51,7 +51,7 @@ async def seal_for(store: EventStore, participant_id: UUID, fields: dict[str, st
     nothing to seal, or no key: an erased person is never given a new one here."""
     if not fields:
         return None
-    async with store.transaction() as conn:
+    async with store.pool.acquire() as conn:
         key = await existing_key(conn, participant_id)
     return None if key is None else seal(key, fields)
 
@@ -60,7 +60,7 @@ async def unseal_for(store: EventStore, participant_id: UUID, sealed: str | None
     """What `seal_for` sealed, or nothing once the person is erased."""
     if not sealed:
         return {}
-    async with store.transaction() as conn:
+    async with store.pool.acquire() as conn:
         key = await existing_key(conn, participant_id)
     try:
         return open_sealed(key, sealed) or {}

@@ -16,24 +16,14 @@ from domain import Consultation
 from projections import queries
 from projections.base import Projection, events_of
 from projections.batch import Batch, Table
+from projections.public import CONSULTATIONS as PUBLIC_CONSULTATIONS
 from projections.public import CONTENT_TYPES
 from projections.recorded import event_name
 
 CONSULTATIONS = Table(
     "admin_consultations",
     key="consultation_id",
-    types={
-        "consultation_id": "uuid",
-        "status": "text",
-        **CONTENT_TYPES,
-        "closed_early_reason": "text",
-        "cancelled_reason": "text",
-        "report_summary": "jsonb",
-        "report_document": "text",
-        "report_published_at": "timestamptz",
-        "version": "integer",
-        "changed_at": "timestamptz",
-    },
+    types={**PUBLIC_CONSULTATIONS.types, "version": "integer", "changed_at": "timestamptz"},
 )
 HISTORY = Table(
     "admin_history",
@@ -177,41 +167,20 @@ class AdminConsultations(Projection):
 # Queries ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AdminConsultation:
-    id: UUID
-    status: str
-    title: dict[str, str]
-    summary: dict[str, str]
-    body: dict[str, str]
-    questions: list[dict[str, str]]
-    opens_at: datetime
-    closes_at: datetime
-    mail_grace_days: int
-    postal_address: str
-    phone: str
-    phone_hours: dict[str, str]
-    closed_early_reason: str | None
-    cancelled_reason: str | None
-    report_summary: dict[str, str] | None
-    report_document: str | None
-    report_published_at: datetime | None
-    documents: list[dict[str, Any]]
+@dataclass(frozen=True, kw_only=True)
+class AdminConsultation(queries.Consultation):
+    """The public view's fields, drafts included, and what an edit must name."""
+
     version: int
     changed_at: datetime
 
     def phase(self, now: datetime) -> str:
-        return "draft" if self.status == "draft" else self.as_public().phase(now)
+        return "draft" if self.status == "draft" else super().phase(now)
 
     def as_public(self) -> queries.Consultation:
-        """The public page's view of this consultation, as if it were published now.
-
-        Built field by field from the public view's own fields, so the preview follows
-        the public page when that view gains a field (documents, for instance).
-        """
-        mine = vars(self)
+        """The public page's view of this consultation, as if it were published now."""
         return queries.Consultation(
-            **{f.name: mine[f.name] for f in fields(queries.Consultation) if f.name in mine}
+            **{f.name: getattr(self, f.name) for f in fields(queries.Consultation)}
         )
 
 
