@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
@@ -34,14 +35,21 @@ async def init_connection(conn: asyncpg.Connection) -> None:
 
 
 async def create_pool(
-    dsn: str, *, min_size: int = 2, max_size: int = 20, name: str = "tribune"
+    dsn: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 20,
+    name: str = "tribune",
+    reset: Callable[[asyncpg.Connection], Awaitable[None]] | None = None,
 ) -> asyncpg.Pool:
-    """`name` shows as the application_name in pg_stat_activity."""
+    """`name` shows as the application_name in pg_stat_activity; `reset` replaces
+    asyncpg's reset query when a connection goes back (None: asyncpg's own)."""
     pool = await asyncpg.create_pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
         init=init_connection,
+        reset=reset,
         server_settings={"application_name": name},
     )
     assert pool is not None

@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from app import admin, auth, citizen, opendata, public
 from app.auth import build_oauth
-from app.db import create_pool, init_connection
+from app.db import create_pool
 from app.headers import SecurityHeaders
 from app.mapping import build_mapper
 from app.pagecache import PageCache, ServeCachedPages
@@ -63,16 +63,7 @@ async def keep_as_is(conn: asyncpg.Connection) -> None:
 
 async def create_read_pool(database_url: str) -> asyncpg.Pool:
     """The pool public pages read from (`request.state.reads`)."""
-    pool = await asyncpg.create_pool(
-        database_url,
-        min_size=2,
-        max_size=10,
-        init=init_connection,
-        reset=keep_as_is,
-        server_settings={"application_name": "tribune-reads"},
-    )
-    assert pool is not None
-    return pool
+    return await create_pool(database_url, max_size=10, name="tribune-reads", reset=keep_as_is)
 
 
 @contextmanager
