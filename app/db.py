@@ -10,6 +10,8 @@ from uuid import UUID
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
+from projections.recorded import uuid_of_int
+
 # A connection of our own or one lent by the pool: the same to a caller.
 Conn = asyncpg.Connection | PoolConnectionProxy
 
@@ -21,7 +23,7 @@ def _encode_uuid(value: Any) -> bytes:
 def _decode_uuid(data: bytes) -> UUID:
     # asyncpg's own UUID subclass is refused by the library's JSON transcoder
     # when a loaded id goes into a new event; a plain UUID is not.
-    return UUID(bytes=data)
+    return uuid_of_int(int.from_bytes(data))
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:

@@ -1,20 +1,24 @@
 """A batch of read-model changes, merged in memory and written in a few statements.
 
 Handlers describe changes (`insert`, `update`, `execute`); the batch merges them
-per row, in event order, then writes each table with one `unnest` statement per
-shape of change. A replay of a million events is thousands of statements, not
-millions.
+per row, in event order, then writes each table with one statement per shape of
+change: new rows by binary COPY, changed rows by one `UPDATE ... FROM unnest(...)`.
+A replay of a million events is thousands of statements, not millions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Protocol
 
 
 class Executor(Protocol):
     async def execute(self, query: str, *args: Any) -> str: ...
+    async def copy_records_to_table(
+        self, table_name: str, *, records: Any, columns: Sequence[str]
+    ) -> str: ...
 
 
 @dataclass(frozen=True, eq=False)  # one object per table: hashed by identity
@@ -26,7 +30,8 @@ class Table:
     types: dict[str, str]
 
     def arrays(self, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
-        return [[row.get(column) for row in rows] for column in columns]
+        """One list per column; every row has every column (`_by_shape` grouped them)."""
+        return [list(map(itemgetter(column), rows)) for column in columns]
 
     def unnest(self, columns: Sequence[str]) -> str:
         casts = ", ".join(f"${i}::{self.types[c]}[]" for i, c in enumerate(columns, 1))
@@ -72,11 +77,8 @@ class Batch:
     async def write(self, conn: Executor) -> None:
         for table, changes in self._changes.items():
             for columns, rows in _by_shape(changes.inserted.values()):
-                await conn.execute(
-                    f"INSERT INTO {table.name} ({', '.join(columns)})"
-                    f" SELECT * FROM {table.unnest(columns)}",
-                    *table.arrays(columns, rows),
-                )
+                records = map(itemgetter(*columns), rows) if len(columns) > 1 else _one(rows)
+                await conn.copy_records_to_table(table.name, records=records, columns=columns)
             for columns, rows in _by_shape(changes.updated.values()):
                 sets = ", ".join(f"{c} = u.{c}" for c in columns if c != table.key)
                 await conn.execute(
@@ -91,7 +93,19 @@ class Batch:
 def _by_shape(
     rows: Sequence[dict[str, Any]] | Any,
 ) -> list[tuple[tuple[str, ...], list[dict[str, Any]]]]:
+    """Rows grouped by their columns, in the order the handler gave them (the same
+    handler gives the same order, so sorting each row's keys would be wasted)."""
     shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in rows:
-        shapes.setdefault(tuple(sorted(row)), []).append(row)
+        shape = tuple(row)
+        group = shapes.get(shape)
+        if group is None:
+            shapes[shape] = [row]
+        else:
+            group.append(row)
     return list(shapes.items())
+
+
+def _one(rows: Sequence[dict[str, Any]]) -> list[tuple[Any]]:
+    """Records of a single column (itemgetter of one name gives a value, not a tuple)."""
+    return [(value,) for row in rows for value in row.values()]

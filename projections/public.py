@@ -206,6 +206,7 @@ class PublicSubmissions(Projection):
         self._open_sealed = open_sealed
         self._known: dict[UUID, dict[str, Any]] = {}
         self._people: dict[UUID, dict[str, Any]] = {}
+        self._pseudonyms: dict[str, str] = {}  # a few moderators, many decisions each
 
     async def prefetch(self, conn: Any, events: Sequence[Recorded]) -> None:
         """What handlers need of earlier batches: a query for submissions, one for people."""
@@ -250,8 +251,11 @@ class PublicSubmissions(Projection):
         self._known = {row["submission_id"]: dict(row) for row in rows}
 
     def pseudonym(self, staff_id: str) -> str:
-        digest = hmac.new(self._pseudonym_key, staff_id.encode(), hashlib.sha256).hexdigest()
-        return "M-" + digest[:8].upper()
+        known = self._pseudonyms.get(staff_id)
+        if known is None:
+            digest = hmac.new(self._pseudonym_key, staff_id.encode(), hashlib.sha256).hexdigest()
+            known = self._pseudonyms[staff_id] = "M-" + digest[:8].upper()
+        return known
 
     def _decide(
         self, batch: Batch, e: Any, position: int, decision: str, reasons: str | None = None

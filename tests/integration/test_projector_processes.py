@@ -172,7 +172,7 @@ async def test_a_projector_killed_in_the_middle_of_a_batch_resumes_exactly(
         await wait_until(
             pool,
             "SELECT count(*) > 0 FROM pg_stat_activity WHERE application_name = 'tribune-projector'"
-            " AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO public_ledger%'",
+            " AND wait_event_type = 'Lock' AND query LIKE '%public_ledger%'",
         )
         first.send_signal(signal.SIGKILL)
         first.wait()
