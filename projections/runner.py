@@ -148,6 +148,7 @@ class Runner:
                     if await _try_lock(conn, projection.name):
                         log.info("applying %s", projection.name)
                         try:
+                            await self._build_deferred_indexes(projection)
                             await self.follow(projection, woken, stop, conn)
                         finally:
                             await _unlock(conn, projection.name)
@@ -181,21 +182,41 @@ class Runner:
                 for projection in projections:
                     await self._reset(projection)
                 position = await self._replay(projections, progress)
+                await _all([self._build_deferred_indexes(p) for p in projections])
                 return [position] * len(projections)
             finally:
                 for name in names:
                     await _unlock(conn, name)
 
     async def _reset(self, projection: Projection) -> None:
+        """Empty its tables and its position, and put off its read indexes until the end."""
         async with self.store.transaction() as conn:
             await conn.execute(f"TRUNCATE {', '.join(t.name for t in projection.tables)}")
             await conn.execute(
                 "DELETE FROM notification_tracking WHERE application_name = $1", projection.name
             )
+            names = await conn.fetch(
+                _DEFER_INDEXES, projection.name, [t.name for t in projection.tables]
+            )
+            for (name,) in names:
+                await conn.execute(f"DROP INDEX {name}")
+
+    async def _build_deferred_indexes(self, projection: Projection) -> None:
+        """The read indexes a rebuild put off, built now (nothing when none waits)."""
+        async with self.store.transaction() as conn:
+            waiting = await conn.fetch(
+                "DELETE FROM projection_deferred_indexes WHERE projection = $1"
+                " RETURNING index_name, definition",
+                projection.name,
+            )
+            for name, definition in waiting:
+                log.info("%s: building index %s", projection.name, name)
+                await conn.execute(definition)
 
     async def catch_up_all(self) -> None:
         """Bring every projection to the head once (tests, and the command line)."""
         for projection in self.projections:
+            await self._build_deferred_indexes(projection)  # after a rebuild that died
             position = await self.store.max_tracking_id(projection.name) or 0
             await self._replay([projection], None, position)
 
@@ -239,7 +260,7 @@ def _collected_between_batches() -> Iterator[Callable[[], int]]:
             gc.enable()
 
 
-async def _all(writes: Sequence[Coroutine[Any, Any, int]]) -> None:
+async def _all(writes: Sequence[Coroutine[Any, Any, object]]) -> None:
     """Every write, side by side; if one fails, the others are stopped before it is raised."""
     tasks = [asyncio.ensure_future(write) for write in writes]
     try:
@@ -248,6 +269,18 @@ async def _all(writes: Sequence[Coroutine[Any, Any, int]]) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+# The indexes of these tables that only speed up reads, recorded to be built later.
+_DEFER_INDEXES = """
+INSERT INTO projection_deferred_indexes (projection, index_name, definition)
+SELECT $1, i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+FROM pg_index i
+WHERE i.indrelid = ANY($2::text[]::regclass[]) AND NOT i.indisunique AND NOT i.indisprimary
+ORDER BY 2
+ON CONFLICT DO NOTHING
+RETURNING index_name
+"""
 
 
 @dataclass(frozen=True)

@@ -160,3 +160,73 @@ async def test_a_rebuild_in_one_pass_over_small_batches_gives_what_following_gav
     await rebuilding.rebuild_all(rebuilding.projections)
     assert await snapshot(pool) == followed
     assert len(followed["public_ledger"]) >= 4
+
+
+async def indexes(pool: asyncpg.Pool) -> list[str]:
+    """Every index of the read tables, as defined."""
+    tables = [t.name for p in all_projections() for t in p.tables]
+    rows = await pool.fetch(
+        "SELECT indexdef FROM pg_indexes WHERE tablename = ANY($1::text[]) ORDER BY 1", tables
+    )
+    return [r[0] for r in rows]
+
+
+async def history_of_four(repository: Repository) -> None:
+    consultation = await open_consultation(repository)
+    submissions = [await receive(repository, consultation) for _ in range(4)]
+    for submission in submissions[:2]:
+        submission.publish(FIRST, DURING)
+    await repository.save(*submissions[:2])
+
+
+async def test_a_rebuild_builds_the_read_indexes_at_the_end_as_the_migrations_made_them(
+    repository: Repository, store: EventStore, runner: Runner, pool: asyncpg.Pool
+) -> None:
+    await history_of_four(repository)
+    made = await indexes(pool)
+    assert any("USING gin (search)" in index for index in made)
+    await runner.rebuild_all(runner.projections)
+    assert await indexes(pool) == made
+    assert await pool.fetchval("SELECT count(*) FROM projection_deferred_indexes") == 0
+    found = await pool.fetchval(
+        "SELECT count(*) FROM public_submissions WHERE search @@ plainto_tsquery('tribune_fr', $1)",
+        "communs",  # "commun", stemmed, in the two published texts
+    )
+    published = "SELECT count(*) FROM public_submissions WHERE text LIKE '%commun%'"
+    assert found == await pool.fetchval(published) >= 2
+
+
+async def test_a_rebuild_that_dies_half_way_leaves_its_indexes_to_the_next_projector(
+    repository: Repository, store: EventStore, pool: asyncpg.Pool
+) -> None:
+    await history_of_four(repository)
+    made = await indexes(pool)
+    dying = Runner(store, build_mapper(), all_projections(), rebuild_batch_size=3)
+    submissions = next(p for p in dying.projections if p.name == "public_submissions")
+    applied = 0
+
+    def apply_then_die(*args: object) -> None:
+        nonlocal applied
+        applied += 1
+        if applied > 4:
+            raise RuntimeError("the rebuild dies")
+        type(submissions).apply(submissions, *args)  # type: ignore[arg-type]
+
+    submissions.apply = apply_then_die  # type: ignore[method-assign,assignment]
+    with pytest.raises(RuntimeError, match="dies"):
+        await dying.rebuild_all(dying.projections)
+    assert not any("USING gin (search)" in index for index in await indexes(pool))
+    # The projector that takes over builds them before it goes on.
+    following = Runner(store, build_mapper(), all_projections(), poll_interval=0.05)
+    stop = asyncio.Event()
+    task = asyncio.create_task(following.run(stop))
+    head = await store.max_notification_id()
+    while await store.max_tracking_id("public_submissions") != head:  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+    stop.set()
+    await task
+    assert await indexes(pool) == made
+    assert await pool.fetchval("SELECT count(*) FROM projection_deferred_indexes") == 0
+    followed = await snapshot(pool)
+    await following.rebuild_all(following.projections)
+    assert await snapshot(pool) == followed
