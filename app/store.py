@@ -31,6 +31,15 @@ CHANNEL = "stored_events"
 
 _INSERT_EVENTS = "SELECT * FROM tribune_insert_events($1::uuid[], $2, $3, $4)"
 _INSERT_TRACKING = "SELECT tribune_insert_tracking($1, $2)"
+# Compare and set: the position moves only from where the writer read it.
+_MOVE_TRACKING = (
+    "UPDATE notification_tracking SET notification_id = $2"
+    " WHERE application_name = $1 AND notification_id = $3 RETURNING notification_id"
+)
+_FIRST_TRACKING = (
+    "INSERT INTO notification_tracking VALUES ($1, $2)"
+    " ON CONFLICT (application_name) DO NOTHING RETURNING notification_id"
+)
 _MAX_NOTIFICATION_ID = "SELECT max(notification_id) FROM stored_events"
 _MAX_TRACKING_ID = "SELECT notification_id FROM notification_tracking WHERE application_name = $1"
 
@@ -195,18 +204,27 @@ class EventStore:
             value: int | None = await self.pool.fetchval(_MAX_NOTIFICATION_ID)
         return value
 
-    async def insert_tracking(self, tracking: Tracking, *, conn: Conn | None = None) -> None:
-        """Advance a position; refusing one at or below the recorded position."""
+    async def insert_tracking(
+        self, tracking: Tracking, *, conn: Conn | None = None, after: int | None = None
+    ) -> None:
+        """Advance a position; refusing one at or below the recorded position.
+
+        With `after`, refusing it unless the position is exactly `after` (0: none yet):
+        a writer that read from there is the only one that applied what lies between,
+        even if another process, thinking itself alone, read from there too.
+        """
         runner = conn if conn is not None else self.pool
+        name, position = tracking.application_name, tracking.notification_id
         with translated_errors():
-            recorded = await runner.fetchval(
-                _INSERT_TRACKING, tracking.application_name, tracking.notification_id
-            )
+            if after is None:
+                recorded = await runner.fetchval(_INSERT_TRACKING, name, position)
+            elif after == 0:
+                recorded = await runner.fetchval(_FIRST_TRACKING, name, position)
+            else:
+                recorded = await runner.fetchval(_MOVE_TRACKING, name, position, after)
         if recorded is None:
-            raise IntegrityError(
-                f"tracking {tracking.application_name} is already at or past "
-                f"{tracking.notification_id}"
-            )
+            where = "already at or past" if after is None else f"no longer at {after} before"
+            raise IntegrityError(f"tracking {name} is {where} {position}")
 
     async def max_tracking_id(self, application_name: str) -> int | None:
         with translated_errors():

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -29,6 +30,7 @@ LOCK_NAMESPACE = 7203  # first key of pg_advisory_lock(int, int); the second has
 CHANNEL = "stored_events"
 Progress = Callable[[int, int], None]
 DECODE_SLICE = 1000
+LOCK_CHECK_SECONDS = 1.0
 
 
 class Store(Protocol):
@@ -39,7 +41,9 @@ class Store(Protocol):
     def transaction(self) -> Any: ...
     async def max_notification_id(self) -> int | None: ...
     async def max_tracking_id(self, application_name: str) -> int | None: ...
-    async def insert_tracking(self, tracking: Tracking, *, conn: Any = None) -> None: ...
+    async def insert_tracking(
+        self, tracking: Tracking, *, conn: Any = None, after: int | None = None
+    ) -> None: ...
     async def select_notifications(
         self,
         start: int | None,
@@ -62,6 +66,9 @@ class Runner:
     rebuild_batch_size: int = 20_000
     poll_interval: float = 5.0
     retry_interval: float = 1.0
+    # Following, a batch at most this often: each costs a few round trips whatever its
+    # size, and a reader waiting for their own write waits this long at most.
+    pace: float = 0.01
 
     def __post_init__(self) -> None:
         self._decode = Decoder(self.mapper)
@@ -85,7 +92,7 @@ class Runner:
         )
         # Fewer than a full batch: nothing it handles lies between the last one and head.
         new_position = notes[-1].id if len(notes) == size else head
-        return _Read(new_position, [n.id for n in notes], await self._decoded(notes))
+        return _Read(position, new_position, [n.id for n in notes], await self._decoded(notes))
 
     async def _decoded(self, notes: Sequence[Notification]) -> list[Recorded]:
         """Decoded a slice at a time, so a write in flight is not kept waiting for long."""
@@ -101,24 +108,36 @@ class Runner:
         handled = set(projection.topics)  # a batch read for several projections
         pairs = zip(read.positions, read.events, strict=True)
         mine = [(position, event) for position, event in pairs if event.topic in handled]
+        tracking = Tracking(projection.name, read.position)
+        if not mine:  # nothing of its own: only its position moves, in one statement
+            await self.store.insert_tracking(tracking, after=read.start)
+            return read.position
         async with self.store.transaction() as conn:
             await projection.prefetch(conn, [e for _, e in mine])
             for position, event in mine:
                 projection.apply(batch, event, position)
             await batch.write(conn)
-            await self.store.insert_tracking(Tracking(projection.name, read.position), conn=conn)
+            await self.store.insert_tracking(tracking, conn=conn, after=read.start)
         return read.position
 
     async def follow(
         self, projection: Projection, woken: asyncio.Event, stop: asyncio.Event, lock: Any
     ) -> None:
         position = await self.store.max_tracking_id(projection.name) or 0
+        checked = 0.0
         while not stop.is_set():
-            await lock.fetchval("SELECT 1")  # the lock lives as long as its connection
+            if time.monotonic() - checked > LOCK_CHECK_SECONDS:
+                # The lock lives as long as its connection. Losing it loses no exactness
+                # (a position moves only from where its writer read it), only work.
+                await lock.fetchval("SELECT 1")
+                checked = time.monotonic()
             woken.clear()  # before reading: a NOTIFY during the batch is not lost
+            started = time.monotonic()
             new_position = await self.catch_up(projection, position)
             if new_position == position:
                 await _first_of(woken, stop, self.poll_interval)
+            else:  # under a stream of commits, a few events a batch instead of one
+                await asyncio.sleep(self.pace - (time.monotonic() - started))
             position = new_position
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -285,6 +304,7 @@ RETURNING index_name
 
 @dataclass(frozen=True)
 class _Read:
+    start: int  # where the projection stood when this batch was read
     position: int  # where the projection stands once this batch is applied
     positions: list[int]
     events: list[Recorded]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import asyncpg
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from app.mapping import build_mapper
 from app.repository import Repository
@@ -230,3 +232,30 @@ async def test_a_rebuild_that_dies_half_way_leaves_its_indexes_to_the_next_proje
     followed = await snapshot(pool)
     await following.rebuild_all(following.projections)
     assert await snapshot(pool) == followed
+
+
+async def test_two_runners_reading_from_one_position_apply_an_event_once(
+    repository: Repository, store: EventStore, runner: Runner, pool: asyncpg.Pool
+) -> None:
+    """As two projectors would if one had lost its lock unknowingly: one of them is refused,
+    even when the second read further (a position past the first's would be accepted)."""
+    consultation = await open_consultation(repository)
+    await runner.catch_up_all()
+    for days in (1, 2):
+        consultation.extend_deadline(FIRST, DURING, consultation.closes_at + timedelta(days=days))
+    await repository.save(consultation)
+    first, second = (Runner(store, build_mapper(), all_projections()) for _ in range(2))
+    [one, other] = [
+        next(p for p in r.projections if p.name == "public_consultations") for r in (first, second)
+    ]
+    position = await store.max_tracking_id(one.name) or 0
+    head = await store.max_notification_id() or 0
+    short = await first._read(one.topics, position, 1, head)  # the first extension
+    longer = await second._read(one.topics, position, 1000, head)  # both
+    assert short is not None
+    assert longer is not None
+    assert short.position < longer.position
+    await first._write(one, short)
+    with pytest.raises(IntegrityError):
+        await second._write(other, longer)
+    assert await store.max_tracking_id(one.name) == short.position

@@ -112,3 +112,15 @@ async def test_wait_returns_once_the_position_is_reached(store: EventStore) -> N
     await task
     with pytest.raises(TimeoutError):
         await store.wait("late-reader", 4, timeout=0.05)
+
+
+async def test_a_position_moves_only_from_where_its_writer_read_it(store: EventStore) -> None:
+    await store.insert_tracking(Tracking("cas", 5), after=0)
+    with pytest.raises(IntegrityError, match="no longer at 0"):
+        await store.insert_tracking(Tracking("cas", 9), after=0)  # another began it
+    with pytest.raises(IntegrityError, match="no longer at 3"):
+        await store.insert_tracking(Tracking("cas", 9), after=3)
+    await store.insert_tracking(Tracking("cas", 9), after=5)
+    with pytest.raises(IntegrityError):  # two read from 5; the second one to write is refused
+        await store.insert_tracking(Tracking("cas", 12), after=5)
+    assert await store.max_tracking_id("cas") == 9
