@@ -3,7 +3,7 @@
     python bench/public_pages.py [--dsn DSN] [--submissions N ...] [--duration S]
                                  [--workers W ...] [--clients C ...] [--rates R ...]
                                  [--fixed-clients C] [--rate R] [--quick]
-                                 [--fast-http] [--page-cache S] [--keep] [--reuse]
+                                 [--page-cache S] [--keep] [--reuse]
 
 Needs `wrk` (Debian: `apt-get install -y wrk`, as root); the script says so and stops
 if it is missing. Without --dsn, an embedded PostgreSQL is started in var/bench-pgdata
@@ -25,9 +25,9 @@ one to the next), the script:
    statistics, ledger; each in French and with ?lang=en) and checks every URL answers
    200. Hot pages make ~70 % of the requests; the rest is a long tail (3 000 distinct
    permanent pages, pages 3 to 20 of the list) that a short page cache cannot absorb;
-5. for each worker count W: serves the app as production does
-   (`uvicorn --factory app.asgi:create --workers W`, DATABASE_URL, no projector in the
-   web process, no access log) and, for each client count C, runs
+5. for each worker count W: serves the app as production does (`uvicorn --factory
+   app.asgi:create --workers W --http httptools --loop uvloop`, DATABASE_URL, no
+   projector in the web process, no access log) and, for each client count C, runs
    `wrk -t 2 -c C -d S --latency` with bench/public_pages.lua while a writer process
    receives submissions at --rate per second through app.services.receive_submission
    and publishes about 70 % of them a moment later. One line per case:
@@ -66,10 +66,8 @@ app's one-second page cache answers, app/pagecache.py).
 
 --quick: 5 000 submissions, 5 s per case. --page-cache S sets TRIBUNE_PAGE_CACHE_SECONDS
 for the server (0 turns the cache off). --keep keeps the database; --reuse measures it
-again as it is, without generating anything. --fast-http: uvicorn with httptools and uvloop
-(installed apart: `.venv/bin/pip install --target var/bench-extra uvloop httptools`), to
-see what the HTTP layer costs; the default is what the Procfile runs with the
-project's dependencies (h11 and asyncio).
+again as it is, without generating anything. The server runs as the Procfile's `web`
+does: uvicorn on httptools and uvloop.
 """
 
 from __future__ import annotations
@@ -128,7 +126,6 @@ from domain import (  # noqa: E402
 )
 
 PGDATA = REPO / "var" / "bench-pgdata"
-EXTRA = REPO / "var" / "bench-extra"  # uvloop and httptools for --fast-http only
 LUA = Path(__file__).with_suffix(".lua")
 LOADGEN = Path(__file__).with_name("loadgen.py")
 DATABASE = "bench_pages"
@@ -350,10 +347,8 @@ def free_port() -> int:
         return port
 
 
-def env_for(dsn: str, fast_http: bool = False) -> dict[str, str]:
+def env_for(dsn: str) -> dict[str, str]:
     env = {**os.environ, "DATABASE_URL": dsn}
-    if fast_http:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(EXTRA), env.get("PYTHONPATH")]))
     return env
 
 
@@ -378,7 +373,7 @@ def start_projector(dsn: str) -> subprocess.Popen[bytes]:
 
 
 def start_server(
-    dsn: str, workers: int, port: int, fast_http: bool, page_cache: float | None
+    dsn: str, workers: int, port: int, page_cache: float | None
 ) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
@@ -395,10 +390,12 @@ def start_server(
         "--log-level",
         "warning",
         "--no-access-log",
+        "--http",  # as the Procfile serves it
+        "httptools",
+        "--loop",
+        "uvloop",
     ]
-    if fast_http:
-        command += ["--http", "httptools", "--loop", "uvloop"]
-    env = env_for(dsn, fast_http)
+    env = env_for(dsn)
     if page_cache is not None:
         env["TRIBUNE_PAGE_CACHE_SECONDS"] = str(page_cache)
     process = subprocess.Popen(command, cwd=REPO, env=env)
@@ -824,7 +821,7 @@ def measure_size(args: argparse.Namespace, dsn: str, size: int, open_ids: list[U
         asyncio.run(wait_caught_up(dsn))
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        server = start_server(dsn, 1, port, args.fast_http, args.page_cache)
+        server = start_server(dsn, 1, port, args.page_cache)
         try:
             pages = asyncio.run(url_mix(base, dsn))
             probe = asyncio.run(check_and_probe(base, pages))
@@ -860,7 +857,7 @@ def measure_workers(
     """Closed-loop cases (wrk, --clients), then fixed-rate cases (--rates), one server."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_server(dsn, workers, port, args.fast_http, args.page_cache)
+    server = start_server(dsn, workers, port, args.page_cache)
     try:
         run_wrk(base, paths_file, 64, min(3.0, args.duration))  # warm-up, not counted
         for clients in args.clients:
@@ -920,8 +917,6 @@ def measure_case(
 def run(args: argparse.Namespace) -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: `apt-get install -y wrk` (as root), then run again")
-    if args.fast_http and not EXTRA.exists():
-        raise SystemExit(f"--fast-http: `.venv/bin/pip install --target {EXTRA} uvloop httptools`")
     server_dsn = args.dsn
     if server_dsn is None:
         server_dsn = embedded_dsn(start_embedded(PGDATA))
@@ -972,7 +967,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--rate", type=float, default=100, help="arriving submissions/s")
     parser.add_argument("--quick", action="store_true", help="5 000 submissions, 5 s")
-    parser.add_argument("--fast-http", action="store_true", help="uvicorn on httptools+uvloop")
     parser.add_argument("--database", default=DATABASE, help=f"database name ({DATABASE})")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
