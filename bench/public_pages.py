@@ -685,33 +685,42 @@ async def backends(dsn: str) -> dict[str, list[int]]:
     return found
 
 
+# The database connections of each part, by the application_name its pool gives them.
+BACKENDS = {
+    "web": ("tribune", "tribune-reads"),
+    "projector": ("tribune-projector",),
+    "writer": ("tribune-bench-writer",),
+}
+
+
 @dataclass
 class CpuMeter:
-    """CPU seconds of the web processes and of their PostgreSQL backends."""
+    """CPU seconds of each part (web, projector, writer) and of its PostgreSQL backends."""
 
-    server: int
+    processes: dict[str, int]  # part -> the root process id of that part
     dsn: str
-    start: dict[int, float] = field(default_factory=dict)
+    start: dict[tuple[str, int], float] = field(default_factory=dict)
 
-    def sample(self) -> dict[int, float]:
-        web = process_tree(self.server)
+    def sample(self) -> dict[tuple[str, int], float]:
+        """(part, pid) -> CPU seconds; the part of a database backend is "<part>_db"."""
         found = asyncio.run(backends(self.dsn))
-        db = found.get("tribune", []) + found.get("tribune-reads", [])  # the web's two pools
-        # Negative keys mark the database backends.
-        return {pid: cpu_seconds(abs(pid)) for pid in web + [-p for p in db] if pid}
+        pids = [(part, pid) for part, root in self.processes.items() for pid in process_tree(root)]
+        pids += [
+            (f"{part}_db", pid)
+            for part in self.processes
+            for n in BACKENDS[part]
+            for pid in found.get(n, [])
+        ]
+        return {key: cpu_seconds(key[1]) for key in pids}
 
     def begin(self) -> None:
-        self.start = {abs(pid): value for pid, value in self.sample().items()}
+        self.start = self.sample()
 
-    def end(self) -> tuple[float, float]:
-        web = db = 0.0
-        for pid, value in self.sample().items():
-            spent = value - self.start.get(abs(pid), 0.0)
-            if pid > 0:
-                web += spent
-            else:
-                db += spent
-        return web, db
+    def end(self) -> dict[str, float]:
+        spent: dict[str, float] = {}
+        for key, value in self.sample().items():
+            spent[key[0]] = spent.get(key[0], 0.0) + value - self.start.get(key, 0.0)
+        return spent
 
 
 # -- wrk ----------------------------------------------------------------------------------
@@ -841,7 +850,7 @@ def measure_size(args: argparse.Namespace, dsn: str, size: int, open_ids: list[U
         paths_file = REPO / "var" / f"bench-pages-{size}.txt"
         paths_file.write_text("".join(p.path + "\n" for p in pages))
         for workers in args.workers:
-            measure_workers(args, dsn, size, workers, paths_file, open_ids)
+            measure_workers(args, dsn, size, workers, paths_file, open_ids, projector)
     finally:
         stop(projector)
 
@@ -853,6 +862,7 @@ def measure_workers(
     workers: int,
     paths_file: Path,
     open_ids: list[UUID],
+    projector: subprocess.Popen[bytes],
 ) -> None:
     """Closed-loop cases (wrk, --clients), then fixed-rate cases (--rates), one server."""
     port = free_port()
@@ -863,14 +873,14 @@ def measure_workers(
         for clients in args.clients:
             label = f"pages submissions={size} clients={clients} workers={workers}"
             load = partial(run_wrk, base, paths_file, clients, args.duration)
-            measure_case(args, dsn, server, open_ids, label, load)
+            measure_case(args, dsn, (server, projector), open_ids, label, load)
         for rate in args.rates:
             label = f"fixed submissions={size} clients={args.fixed_clients} workers={workers}"
             label += f" rate={rate:g}"
             load = partial(
                 run_fixed_rate, base, paths_file, args.fixed_clients, rate, args.duration
             )
-            measure_case(args, dsn, server, open_ids, label, load)
+            measure_case(args, dsn, (server, projector), open_ids, label, load)
     finally:
         stop(server)
 
@@ -878,7 +888,7 @@ def measure_workers(
 def measure_case(
     args: argparse.Namespace,
     dsn: str,
-    server: subprocess.Popen[bytes],
+    processes: tuple[subprocess.Popen[bytes], subprocess.Popen[bytes]],  # web, projector
     open_ids: list[UUID],
     label: str,
     run_load: Callable[[], Load],
@@ -886,10 +896,11 @@ def measure_case(
     """One load while the writer adds submissions; prints the figures and what it cost."""
     writer = start_writer(dsn, open_ids, args.rate, args.duration + 3)
     load1 = os.getloadavg()
-    meter = CpuMeter(server.pid, dsn)
+    parts = {"web": processes[0].pid, "projector": processes[1].pid, "writer": writer.pid}
+    meter = CpuMeter(parts, dsn)
     meter.begin()
     load = run_load()
-    web_cpu, db_cpu = meter.end()
+    spent = meter.end()
     arrived = writer_result(writer)
     lag, catch_up = asyncio.run(wait_caught_up(dsn))
     print(
@@ -907,8 +918,16 @@ def measure_case(
     )
     per = 1000 / max(load.requests, 1)
     print(
-        f"  cpu_ms_per_request web={web_cpu * per:.2f} db={db_cpu * per:.2f}"
+        f"  cpu_ms_per_request web={spent['web'] * per:.2f} db={spent['web_db'] * per:.2f}"
         f" load_tool={load.tool_cpu * per:.2f}",
+        flush=True,
+    )
+    per = 1000 / max(arrived["received"], 1)
+    print(
+        "  cpu_ms_per_arrival "
+        + " ".join(f"{part}={spent[part] * per:.2f}" for part in ("projector", "projector_db"))
+        + " "
+        + " ".join(f"{part}={spent[part] * per:.2f}" for part in ("writer", "writer_db")),
         flush=True,
     )
     return load

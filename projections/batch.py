@@ -2,7 +2,8 @@
 
 Handlers describe changes (`insert`, `update`, `execute`); the batch merges them
 per row, in event order, then writes each table with one statement per shape of
-change: new rows by binary COPY, changed rows by one `UPDATE ... FROM unnest(...)`.
+change: new rows by one `INSERT ... SELECT FROM unnest(...)` (by binary COPY when there
+are many), changed rows by one `UPDATE ... FROM unnest(...)`.
 A replay of a million events is thousands of statements, not millions.
 """
 
@@ -12,6 +13,8 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Protocol
+
+COPY_FROM = 100  # rows of one shape
 
 
 class Executor(Protocol):
@@ -77,8 +80,7 @@ class Batch:
     async def write(self, conn: Executor) -> None:
         for table, changes in self._changes.items():
             for columns, rows in _by_shape(changes.inserted.values()):
-                records = map(itemgetter(*columns), rows) if len(columns) > 1 else _one(rows)
-                await conn.copy_records_to_table(table.name, records=records, columns=columns)
+                await _insert(conn, table, columns, rows)
             for columns, rows in _by_shape(changes.updated.values()):
                 sets = ", ".join(f"{c} = u.{c}" for c in columns if c != table.key)
                 await conn.execute(
@@ -88,6 +90,22 @@ class Batch:
                 )
         for sql, args in self._statements:
             await conn.execute(sql, *args)
+
+
+async def _insert(
+    conn: Executor, table: Table, columns: tuple[str, ...], rows: list[dict[str, Any]]
+) -> None:
+    """A few rows (following the store) in one statement; many (a replay) by binary COPY,
+    which costs a round trip more but skips asyncpg's per-element array checks."""
+    if len(rows) < COPY_FROM:
+        await conn.execute(
+            f"INSERT INTO {table.name} ({', '.join(columns)})"
+            f" SELECT * FROM {table.unnest(columns)}",
+            *table.arrays(columns, rows),
+        )
+        return
+    records = map(itemgetter(*columns), rows) if len(columns) > 1 else _one(rows)
+    await conn.copy_records_to_table(table.name, records=records, columns=columns)
 
 
 def _by_shape(

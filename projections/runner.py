@@ -68,7 +68,7 @@ class Runner:
     retry_interval: float = 1.0
     # Following, a batch at most this often: each costs a few round trips whatever its
     # size, and a reader waiting for their own write waits this long at most.
-    pace: float = 0.01
+    pace: float = 0.02
 
     def __post_init__(self) -> None:
         self._decode = Decoder(self.mapper)
