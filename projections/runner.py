@@ -8,6 +8,7 @@ several projector processes run: one applies, the others wait to take over.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import gc
 import logging
@@ -31,6 +32,8 @@ CHANNEL = "stored_events"
 Progress = Callable[[int, int], None]
 DECODE_SLICE = 1000
 LOCK_CHECK_SECONDS = 1.0
+# What a projector waits out and tries again: a lost lock or connection, another ahead.
+RETRIED = (IntegrityError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 class Store(Protocol):
@@ -73,14 +76,6 @@ class Runner:
     def __post_init__(self) -> None:
         self._decode = Decoder(self.mapper)
 
-    async def catch_up(
-        self, projection: Projection, position: int, batch_size: int | None = None
-    ) -> int:
-        """Apply one batch after `position`; return the new position (same if none)."""
-        head = await self.store.max_notification_id() or 0
-        read = await self._read(projection.topics, position, batch_size or self.batch_size, head)
-        return position if read is None else await self._write(projection, read)
-
     async def _read(
         self, topics: Sequence[str], position: int, size: int, head: int
     ) -> _Read | None:
@@ -120,47 +115,76 @@ class Runner:
             await self.store.insert_tracking(tracking, conn=conn, after=read.start)
         return read.position
 
-    async def follow(
-        self, projection: Projection, woken: asyncio.Event, stop: asyncio.Event, lock: Any
-    ) -> None:
-        position = await self.store.max_tracking_id(projection.name) or 0
-        checked = 0.0
-        while not stop.is_set():
-            if time.monotonic() - checked > LOCK_CHECK_SECONDS:
-                # The lock lives as long as its connection. Losing it loses no exactness
-                # (a position moves only from where its writer read it), only work.
-                await lock.fetchval("SELECT 1")
-                checked = time.monotonic()
-            woken.clear()  # before reading: a NOTIFY during the batch is not lost
-            started = time.monotonic()
-            new_position = await self.catch_up(projection, position)
-            if new_position == position:
-                await _first_of(woken, stop, self.poll_interval)
-            else:  # under a stream of commits, a few events a batch instead of one
-                await asyncio.sleep(self.pace - (time.monotonic() - started))
-            position = new_position
-
     async def run(self, stop: asyncio.Event) -> None:
-        """Until `stop`: every projection whose lock this process holds, kept current."""
-        wakers = {p.name: asyncio.Event() for p in self.projections}
+        """Until `stop`: every projection whose lock this process holds, kept current.
+
+        Each projection competes for its lock on its own; those held are followed
+        together: one read of the store (and one decoding) a batch for all of them,
+        then each writes its share in its own transaction, side by side.
+        """
+        woken = asyncio.Event()
+        held: dict[str, int] = {}  # projection name -> its position, while its lock is held
 
         def wake(*_: object) -> None:
-            for waker in wakers.values():
-                waker.set()
+            woken.set()
 
         async with self.store.pool.acquire() as listener:
             await listener.add_listener(CHANNEL, wake)
             try:
                 await asyncio.gather(
-                    *(self._hold_and_follow(p, wakers[p.name], stop) for p in self.projections)
+                    self._follow(held, woken, stop),
+                    *(self._hold(p, held, stop) for p in self.projections),
                 )
             finally:
                 with contextlib.suppress(asyncpg.InterfaceError, OSError):  # it may have died
                     await listener.remove_listener(CHANNEL, wake)
 
-    async def _hold_and_follow(
-        self, projection: Projection, woken: asyncio.Event, stop: asyncio.Event
+    async def _follow(
+        self, held: dict[str, int], woken: asyncio.Event, stop: asyncio.Event
     ) -> None:
+        """Batch after batch for the projections held, then wait for a NOTIFY (or a poll)."""
+        while not stop.is_set():
+            woken.clear()  # before reading: a NOTIFY during the batch is not lost
+            started = time.monotonic()
+            try:
+                moved = await self._follow_once(held)
+            except RETRIED:  # the store unreachable: the locks' holders will see it too
+                log.warning("following interrupted; retrying", exc_info=True)
+                await _first_of(stop, stop, self.retry_interval)
+                continue
+            if not moved:
+                await _first_of(woken, stop, self.poll_interval)
+            else:  # under a stream of commits, a few events a batch instead of one
+                await asyncio.sleep(self.pace - (time.monotonic() - started))
+
+    async def _follow_once(self, held: dict[str, int]) -> bool:
+        """One batch for every projection held; whether any of them moved."""
+        members = [p for p in self.projections if p.name in held]
+        if not members:
+            return False
+        start = min(held[p.name] for p in members)
+        head = await self.store.max_notification_id() or 0
+        topics = sorted({t for p in members for t in p.topics})
+        read = await self._read(topics, start, self.batch_size, head)
+        if read is None:
+            return False
+        behind = [p for p in members if held.get(p.name, read.position) < read.position]
+        writes = [self._write(p, read.after(held[p.name])) for p in behind]
+        for projection, done in zip(behind, await _each(writes), strict=True):
+            if isinstance(done, int):
+                if projection.name in held:  # not given up meanwhile
+                    held[projection.name] = done
+            elif isinstance(done, RETRIED):  # its lock lost, or another process got ahead
+                log.warning("%s interrupted; retrying", projection.name, exc_info=done)
+                held.pop(projection.name, None)  # it competes for its lock again
+            else:
+                raise done
+        return True
+
+    async def _hold(
+        self, projection: Projection, held: dict[str, int], stop: asyncio.Event
+    ) -> None:
+        """Compete for the projection's lock; while it is held, the projection is followed."""
         while not stop.is_set():
             try:
                 async with self.store.pool.acquire() as conn:
@@ -168,11 +192,14 @@ class Runner:
                         log.info("applying %s", projection.name)
                         try:
                             await self._build_deferred_indexes(projection)
-                            await self.follow(projection, woken, stop, conn)
+                            held[projection.name] = (
+                                await self.store.max_tracking_id(projection.name) or 0
+                            )
+                            await _while_held(conn, projection.name, held, stop)
                         finally:
+                            held.pop(projection.name, None)
                             await _unlock(conn, projection.name)
-            except (IntegrityError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                # Lock lost, or another process got ahead: wait, then compete again.
+            except RETRIED:
                 log.warning("%s interrupted; retrying", projection.name, exc_info=True)
             await _first_of(stop, stop, self.retry_interval)
 
@@ -279,6 +306,22 @@ def _collected_between_batches() -> Iterator[Callable[[], int]]:
             gc.enable()
 
 
+async def _while_held(lock: Any, name: str, held: dict[str, int], stop: asyncio.Event) -> None:
+    """Until `stop`, or the follower gave the projection up, or the lock's connection died.
+
+    The lock lives as long as its connection. Losing it loses no exactness (a position
+    moves only from where its writer read it), only work: so it is checked seldom.
+    """
+    while not stop.is_set() and name in held:
+        await lock.fetchval("SELECT 1")
+        await _first_of(stop, stop, LOCK_CHECK_SECONDS)
+
+
+async def _each(writes: Sequence[Coroutine[Any, Any, int]]) -> list[int | BaseException]:
+    """Every write, side by side, each one's position or its failure."""
+    return await asyncio.gather(*writes, return_exceptions=True)
+
+
 async def _all(writes: Sequence[Coroutine[Any, Any, object]]) -> None:
     """Every write, side by side; if one fails, the others are stopped before it is raised."""
     tasks = [asyncio.ensure_future(write) for write in writes]
@@ -308,6 +351,13 @@ class _Read:
     position: int  # where the projection stands once this batch is applied
     positions: list[int]
     events: list[Recorded]
+
+    def after(self, start: int) -> _Read:
+        """The part of this batch a projection standing at `start` has yet to apply."""
+        if start == self.start:
+            return self
+        keep = bisect.bisect_right(self.positions, start)
+        return _Read(start, self.position, self.positions[keep:], self.events[keep:])
 
 
 async def _try_lock(conn: Any, name: str) -> bool:
