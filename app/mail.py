@@ -26,6 +26,7 @@ from pathlib import Path
 import aiosmtplib
 import asyncpg
 
+from app.db import Conn
 from app.mail_text import render
 from app.vault import open_sealed
 
@@ -73,7 +74,7 @@ class Scanned:
     few not yet tried, so a burst of N mails cost N²/limit row visits (seen in the
     pages bench: an idle projector process kept PostgreSQL 75 % busy). It starts at 0
     in each process, so a claim lost with a crashed process is found after a restart;
-    retries are found apart, through `mail_deliveries_due_idx`.
+    retries are found apart, through `mail_deliveries_due_idx`. See `_new_mail`.
     """
 
     below: int = 0
@@ -139,17 +140,8 @@ async def _claim(
             now - settings.max_age,
             now,
         )
-        new = await conn.fetch(
-            "SELECT m.mail_id FROM outgoing_mail m LEFT JOIN mail_deliveries d USING (mail_id)"
-            " WHERE m.mail_id > $3 AND m.created_at > $2 AND d.mail_id IS NULL"
-            " ORDER BY m.mail_id LIMIT $1 FOR UPDATE OF m SKIP LOCKED",
-            limit - len(retries),
-            now - settings.max_age,
-            scanned.below,
-        )
-        if new:  # below the first new one, every recent mail is claimed or being claimed
-            scanned.below = max(scanned.below, new[0]["mail_id"] - 1)
-        due = [*retries, *new]
+        new = await _new_mail(conn, limit - len(retries), now - settings.max_age, scanned)
+        due = [*(r["mail_id"] for r in retries), *new]
         if not due:
             return []
         # The claim re-checks the latest delivery row: another process that claimed the
@@ -163,7 +155,7 @@ async def _claim(
             " + make_interval(secs => least($3 * power(2, d.attempts), $4))"
             " WHERE d.status = 'pending' AND d.next_attempt_at <= $2"
             " RETURNING mail_id, attempts",
-            [r["mail_id"] for r in due],
+            due,
             now,
             settings.retry_seconds,
             MAX_DELAY_SECONDS,
@@ -179,6 +171,34 @@ async def _claim(
             list(tries),
         )
     return [Claimed(r["mail_id"], tries[r["mail_id"]], r) for r in rows]
+
+
+async def _new_mail(conn: Conn, wanted: int, since: datetime, scanned: Scanned) -> list[int]:
+    """Up to `wanted` mail ids never tried, past `scanned.below`, which then moves on.
+
+    Past the last one taken, or, when fewer were found, to the highest mail id of the
+    same snapshot: every visible mail up to it is claimed, being claimed (locked), or
+    too old. Mail is written by the projector in batches of rising ids, so none can
+    appear below it later (but a rebuild of `outgoing_mail`, whose mail was claimed
+    before). Without moving on when nothing is new, every round walked all recent mail.
+    """
+    if wanted <= 0:
+        return []
+    [found] = await conn.fetch(  # one row: the ids found, and the highest mail id
+        "WITH new AS (SELECT m.mail_id FROM outgoing_mail m"
+        " LEFT JOIN mail_deliveries d USING (mail_id)"
+        " WHERE m.mail_id > $3 AND m.created_at > $2 AND d.mail_id IS NULL"
+        " ORDER BY m.mail_id LIMIT $1 FOR UPDATE OF m SKIP LOCKED)"
+        " SELECT array(SELECT mail_id FROM new ORDER BY mail_id) AS ids,"
+        " (SELECT max(mail_id) FROM outgoing_mail) AS head",
+        wanted,
+        since,
+        scanned.below,
+    )
+    ids: list[int] = found["ids"]
+    reached = ids[-1] if len(ids) == wanted else found["head"] or 0
+    scanned.below = max(scanned.below, reached)
+    return ids
 
 
 async def _deliver(pool: asyncpg.Pool, settings: MailSettings, mail: Claimed) -> None:
