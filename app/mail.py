@@ -140,9 +140,10 @@ async def _claim(
             now - settings.max_age,
             now,
         )
-        new = await _new_mail(conn, limit - len(retries), now - settings.max_age, scanned)
+        new, reached = await _new_mail(conn, limit - len(retries), now - settings.max_age, scanned)
         due = [*(r["mail_id"] for r in retries), *new]
         if not due:
+            scanned.below = reached
             return []
         # The claim re-checks the latest delivery row: another process that claimed the
         # mail meanwhile has moved next_attempt_at on, and this one takes nothing.
@@ -170,11 +171,14 @@ async def _claim(
             " WHERE m.mail_id = ANY($1::bigint[]) ORDER BY m.mail_id",
             list(tries),
         )
+    scanned.below = reached  # once the claim is committed: a failed one is looked at again
     return [Claimed(r["mail_id"], tries[r["mail_id"]], r) for r in rows]
 
 
-async def _new_mail(conn: Conn, wanted: int, since: datetime, scanned: Scanned) -> list[int]:
-    """Up to `wanted` mail ids never tried, past `scanned.below`, which then moves on.
+async def _new_mail(
+    conn: Conn, wanted: int, since: datetime, scanned: Scanned
+) -> tuple[list[int], int]:
+    """Up to `wanted` mail ids never tried, past `scanned.below`; and where it can move.
 
     Past the last one taken, or, when fewer were found, to the highest mail id of the
     same snapshot: every visible mail up to it is claimed, being claimed (locked), or
@@ -183,7 +187,7 @@ async def _new_mail(conn: Conn, wanted: int, since: datetime, scanned: Scanned) 
     before). Without moving on when nothing is new, every round walked all recent mail.
     """
     if wanted <= 0:
-        return []
+        return [], scanned.below
     [found] = await conn.fetch(  # one row: the ids found, and the highest mail id
         "WITH new AS (SELECT m.mail_id FROM outgoing_mail m"
         " LEFT JOIN mail_deliveries d USING (mail_id)"
@@ -197,8 +201,7 @@ async def _new_mail(conn: Conn, wanted: int, since: datetime, scanned: Scanned) 
     )
     ids: list[int] = found["ids"]
     reached = ids[-1] if len(ids) == wanted else found["head"] or 0
-    scanned.below = max(scanned.below, reached)
-    return ids
+    return ids, max(scanned.below, reached)
 
 
 async def _deliver(pool: asyncpg.Pool, settings: MailSettings, mail: Claimed) -> None:

@@ -35,6 +35,9 @@ class Projection:
     name: ClassVar[str]
     tables: ClassVar[tuple[Table, ...]]
     handles: ClassVar[tuple[type, ...]]
+    # Indexes of its tables that only serve readers: a rebuild drops them when it empties
+    # the tables and builds them once at the end (its own writes must not need them).
+    read_indexes: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}

@@ -60,6 +60,7 @@ KINDS = (RECEIVED, PUBLISHED, REFUSED, WITHDRAWN, APPEALED, APPEAL_GRANTED, APPE
 class OutgoingMail(Projection):
     name = "outgoing_mail"
     tables = (OUTGOING, KNOWN)
+    read_indexes = ("outgoing_mail_created_idx",)
     handles = events_of(
         Submission,
         "Received",

@@ -187,6 +187,14 @@ class PublicSubmissions(Projection):
 
     name = "public_submissions"
     tables = (SUBMISSIONS, TEXTS, LEDGER, COUNTS, PARTICIPANTS)
+    # Not public_submissions_participant_idx: erasing a person updates their rows by it.
+    read_indexes = (
+        "public_submissions_published_idx",
+        "public_submissions_search_idx",
+        "public_submissions_region_idx",
+        "public_submissions_channel_idx",
+        "public_ledger_consultation_idx",
+    )
     handles = events_of(Participant, "Registered", "ContactChanged", "Erased") + events_of(
         Submission,
         "Received",

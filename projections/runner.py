@@ -8,7 +8,6 @@ several projector processes run: one applies, the others wait to take over.
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
 import gc
 import logging
@@ -19,7 +18,13 @@ from typing import Any, Protocol
 from uuid import UUID
 
 import asyncpg
-from eventsourcing.persistence import IntegrityError, Mapper, Notification, Tracking
+from eventsourcing.persistence import (
+    IntegrityError,
+    Mapper,
+    Notification,
+    OperationalError,
+    Tracking,
+)
 
 from projections.base import Projection
 from projections.batch import Batch
@@ -33,7 +38,13 @@ Progress = Callable[[int, int], None]
 DECODE_SLICE = 1000
 LOCK_CHECK_SECONDS = 1.0
 # What a projector waits out and tries again: a lost lock or connection, another ahead.
-RETRIED = (IntegrityError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+RETRIED = (
+    IntegrityError,
+    OperationalError,  # the store's name for a lost connection
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
 
 
 class Store(Protocol):
@@ -131,9 +142,10 @@ class Runner:
         async with self.store.pool.acquire() as listener:
             await listener.add_listener(CHANNEL, wake)
             try:
-                await asyncio.gather(
-                    self._follow(held, woken, stop),
-                    *(self._hold(p, held, stop) for p in self.projections),
+                # If one fails, the others stop too (and give their locks back).
+                await _all(
+                    [self._follow(held, woken, stop)]
+                    + [self._hold(p, held, stop) for p in self.projections]
                 )
             finally:
                 with contextlib.suppress(asyncpg.InterfaceError, OSError):  # it may have died
@@ -158,28 +170,35 @@ class Runner:
                 await asyncio.sleep(self.pace - (time.monotonic() - started))
 
     async def _follow_once(self, held: dict[str, int]) -> bool:
-        """One batch for every projection held; whether any of them moved."""
-        members = [p for p in self.projections if p.name in held]
-        if not members:
-            return False
-        start = min(held[p.name] for p in members)
+        """One batch for every projection held; whether any of them moved.
+
+        Projections standing at one position share a read; one that lags (a rebuild
+        that died, say) reads on its own, so it holds no other back.
+        """
+        at = {p.name: held[p.name] for p in self.projections if p.name in held}
+        groups: dict[int, list[Projection]] = {}
+        for projection in self.projections:
+            if projection.name in at:
+                groups.setdefault(at[projection.name], []).append(projection)
         head = await self.store.max_notification_id() or 0
-        topics = sorted({t for p in members for t in p.topics})
-        read = await self._read(topics, start, self.batch_size, head)
-        if read is None:
-            return False
-        behind = [p for p in members if held.get(p.name, read.position) < read.position]
-        writes = [self._write(p, read.after(held[p.name])) for p in behind]
-        for projection, done in zip(behind, await _each(writes), strict=True):
-            if isinstance(done, int):
-                if projection.name in held:  # not given up meanwhile
-                    held[projection.name] = done
-            elif isinstance(done, RETRIED):  # its lock lost, or another process got ahead
-                log.warning("%s interrupted; retrying", projection.name, exc_info=done)
+        reads = [
+            await self._read(_topics(g), start, self.batch_size, head)
+            for start, g in groups.items()
+        ]
+        shares = [
+            (p, read) for read, g in zip(reads, groups.values(), strict=True) if read for p in g
+        ]
+        done = await _each([self._write(p, read) for p, read in shares])
+        for (projection, _), position in zip(shares, done, strict=True):
+            if isinstance(position, int):
+                if projection.name in held:  # not given up meanwhile (nor taken again lower)
+                    held[projection.name] = max(held[projection.name], position)
+            elif isinstance(position, RETRIED):  # its lock lost, or another process got ahead
+                log.warning("%s interrupted; retrying", projection.name, exc_info=position)
                 held.pop(projection.name, None)  # it competes for its lock again
             else:
-                raise done
-        return True
+                raise position
+        return bool(shares)
 
     async def _hold(
         self, projection: Projection, held: dict[str, int], stop: asyncio.Event
@@ -241,9 +260,7 @@ class Runner:
             await conn.execute(
                 "DELETE FROM notification_tracking WHERE application_name = $1", projection.name
             )
-            names = await conn.fetch(
-                _DEFER_INDEXES, projection.name, [t.name for t in projection.tables]
-            )
+            names = await conn.fetch(_DEFER_INDEXES, projection.name, list(projection.read_indexes))
             for (name,) in names:
                 await conn.execute(f"DROP INDEX {name}")
 
@@ -257,7 +274,10 @@ class Runner:
             )
             for name, definition in waiting:
                 log.info("%s: building index %s", projection.name, name)
-                await conn.execute(definition)
+                # Made meanwhile (by a migration, say): then that one stands.
+                await conn.execute(
+                    definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+                )
 
     async def catch_up_all(self) -> None:
         """Bring every projection to the head once (tests, and the command line)."""
@@ -272,7 +292,7 @@ class Runner:
         """Batch after batch to the head, reading the next while the current one is written."""
         head = await self.store.max_notification_id() or 0
         size = self.rebuild_batch_size
-        topics = sorted({t for p in projections for t in p.topics})
+        topics = _topics(projections)
         ahead = asyncio.ensure_future(self._read(topics, position, size, head))
         with _collected_between_batches() as collect:
             try:
@@ -317,6 +337,10 @@ async def _while_held(lock: Any, name: str, held: dict[str, int], stop: asyncio.
         await _first_of(stop, stop, LOCK_CHECK_SECONDS)
 
 
+def _topics(projections: Sequence[Projection]) -> list[str]:
+    return sorted({t for p in projections for t in p.topics})
+
+
 async def _each(writes: Sequence[Coroutine[Any, Any, int]]) -> list[int | BaseException]:
     """Every write, side by side, each one's position or its failure."""
     return await asyncio.gather(*writes, return_exceptions=True)
@@ -333,12 +357,12 @@ async def _all(writes: Sequence[Coroutine[Any, Any, object]]) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-# The indexes of these tables that only speed up reads, recorded to be built later.
+# The read indexes a projection names, those that exist, recorded to be built later.
 _DEFER_INDEXES = """
 INSERT INTO projection_deferred_indexes (projection, index_name, definition)
-SELECT $1, i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-FROM pg_index i
-WHERE i.indrelid = ANY($2::text[]::regclass[]) AND NOT i.indisunique AND NOT i.indisprimary
+SELECT $1, index_name, pg_get_indexdef(to_regclass(index_name))
+FROM unnest($2::text[]) AS index_name
+WHERE to_regclass(index_name) IS NOT NULL
 ORDER BY 2
 ON CONFLICT DO NOTHING
 RETURNING index_name
@@ -351,13 +375,6 @@ class _Read:
     position: int  # where the projection stands once this batch is applied
     positions: list[int]
     events: list[Recorded]
-
-    def after(self, start: int) -> _Read:
-        """The part of this batch a projection standing at `start` has yet to apply."""
-        if start == self.start:
-            return self
-        keep = bisect.bisect_right(self.positions, start)
-        return _Read(start, self.position, self.positions[keep:], self.events[keep:])
 
 
 async def _try_lock(conn: Any, name: str) -> bool:

@@ -259,3 +259,29 @@ async def test_two_runners_reading_from_one_position_apply_an_event_once(
     with pytest.raises(IntegrityError):
         await second._write(other, longer)
     assert await store.max_tracking_id(one.name) == short.position
+
+
+async def test_a_projection_that_lags_holds_no_other_back(
+    repository: Repository, store: EventStore, runner: Runner
+) -> None:
+    for _ in range(3):
+        await history_of_four(repository)
+    await runner.catch_up_all()
+    lagging = next(p for p in runner.projections if p.name == "public_submissions")
+    await runner._reset(lagging)  # as after a rebuild that died at its start
+    await open_consultation(repository)
+    head = await store.max_notification_id() or 0
+    following = Runner(
+        store, build_mapper(), all_projections(), batch_size=2, poll_interval=0.05, pace=0.2
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(following.run(stop))
+    try:
+        while await store.max_tracking_id("public_consultations") != head:  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+        assert (await store.max_tracking_id(lagging.name) or 0) < head  # still on its way
+        while await store.max_tracking_id(lagging.name) != head:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await task
