@@ -145,7 +145,7 @@ class Runner:
                 # If one fails, the others stop too (and give their locks back).
                 await _all(
                     [self._follow(held, woken, stop)]
-                    + [self._hold(p, held, stop) for p in self.projections]
+                    + [self._hold(p, held, woken, stop) for p in self.projections]
                 )
             finally:
                 with contextlib.suppress(asyncpg.InterfaceError, OSError):  # it may have died
@@ -201,7 +201,11 @@ class Runner:
         return bool(shares)
 
     async def _hold(
-        self, projection: Projection, held: dict[str, int], stop: asyncio.Event
+        self,
+        projection: Projection,
+        held: dict[str, int],
+        woken: asyncio.Event,
+        stop: asyncio.Event,
     ) -> None:
         """Compete for the projection's lock; while it is held, the projection is followed."""
         while not stop.is_set():
@@ -214,6 +218,7 @@ class Runner:
                             held[projection.name] = (
                                 await self.store.max_tracking_id(projection.name) or 0
                             )
+                            woken.set()  # followed now, not at the next NOTIFY or poll
                             await _while_held(conn, projection.name, held, stop)
                         finally:
                             held.pop(projection.name, None)

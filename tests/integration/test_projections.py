@@ -285,3 +285,18 @@ async def test_a_projection_that_lags_holds_no_other_back(
     finally:
         stop.set()
         await task
+
+
+async def test_what_is_stored_before_a_projector_starts_is_applied_without_waiting_for_a_poll(
+    repository: Repository, store: EventStore
+) -> None:
+    await history_of_four(repository)  # before it starts: no NOTIFY will come
+    head = await store.max_notification_id()
+    slow_poll = Runner(store, build_mapper(), all_projections(), poll_interval=60)
+    stop = asyncio.Event()
+    task = asyncio.create_task(slow_poll.run(stop))
+    try:
+        await store.wait("public_submissions", head, timeout=5)
+    finally:
+        stop.set()
+        await task
