@@ -130,8 +130,7 @@ class Runner:
         """Until `stop`: every projection whose lock this process holds, kept current.
 
         Each projection competes for its lock on its own; those held are followed
-        together: one read of the store (and one decoding) a batch for all of them,
-        then each writes its share in its own transaction, side by side.
+        together (`_follow_once`), each writing its share in its own transaction.
         """
         woken = asyncio.Event()
         held: dict[str, int] = {}  # projection name -> its position, while its lock is held
@@ -175,11 +174,10 @@ class Runner:
         Projections standing at one position share a read; one that lags (a rebuild
         that died, say) reads on its own, so it holds no other back.
         """
-        at = {p.name: held[p.name] for p in self.projections if p.name in held}
-        groups: dict[int, list[Projection]] = {}
+        groups: dict[int, list[Projection]] = {}  # by position
         for projection in self.projections:
-            if projection.name in at:
-                groups.setdefault(at[projection.name], []).append(projection)
+            if projection.name in held:
+                groups.setdefault(held[projection.name], []).append(projection)
         head = await self.store.max_notification_id() or 0
         reads = [
             await self._read(_topics(g), start, self.batch_size, head)
@@ -188,7 +186,8 @@ class Runner:
         shares = [
             (p, read) for read, g in zip(reads, groups.values(), strict=True) if read for p in g
         ]
-        done = await _each([self._write(p, read) for p, read in shares])
+        writes = (self._write(p, read) for p, read in shares)
+        done = await asyncio.gather(*writes, return_exceptions=True)
         for (projection, _), position in zip(shares, done, strict=True):
             if isinstance(position, int):
                 if projection.name in held:  # not given up meanwhile (nor taken again lower)
@@ -344,11 +343,6 @@ async def _while_held(lock: Any, name: str, held: dict[str, int], stop: asyncio.
 
 def _topics(projections: Sequence[Projection]) -> list[str]:
     return sorted({t for p in projections for t in p.topics})
-
-
-async def _each(writes: Sequence[Coroutine[Any, Any, int]]) -> list[int | BaseException]:
-    """Every write, side by side, each one's position or its failure."""
-    return await asyncio.gather(*writes, return_exceptions=True)
 
 
 async def _all(writes: Sequence[Coroutine[Any, Any, object]]) -> None:
