@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
@@ -36,22 +35,32 @@ async def init_connection(conn: asyncpg.Connection) -> None:
     )
 
 
+async def no_reset_query(conn: asyncpg.Connection) -> None:
+    """Nothing more when a connection goes back to the pool than asyncpg always does
+    (roll back an open transaction, drop the connection's listeners).
+
+    asyncpg's default reset is one more round trip on every release (advisory locks,
+    cursors, LISTEN, session settings). Tribune sets no session setting and opens no
+    cursor outside a transaction; LISTEN is undone by `remove_listener`; a connection
+    whose advisory locks are in doubt is closed by its holder (projections/runner.py).
+    Measured: 13 % of a web worker's time, and 4 statements per batch of the projector.
+    """
+
+
 async def create_pool(
     dsn: str,
     *,
     min_size: int = 2,
     max_size: int = 20,
     name: str = "tribune",
-    reset: Callable[[asyncpg.Connection], Awaitable[None]] | None = None,
 ) -> asyncpg.Pool:
-    """`name` shows as the application_name in pg_stat_activity; `reset` replaces
-    asyncpg's reset query when a connection goes back (None: asyncpg's own)."""
+    """`name` shows as the application_name in pg_stat_activity."""
     pool = await asyncpg.create_pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
         init=init_connection,
-        reset=reset,
+        reset=no_reset_query,
         server_settings={"application_name": name},
     )
     assert pool is not None

@@ -377,15 +377,30 @@ class _Read:
 
 
 async def _try_lock(conn: Any, name: str) -> bool:
-    locked: bool = await conn.fetchval(
-        "SELECT pg_try_advisory_lock($1, hashtext($2))", LOCK_NAMESPACE, name
-    )
+    with _closed_if_in_doubt(conn):
+        locked: bool = await conn.fetchval(
+            "SELECT pg_try_advisory_lock($1, hashtext($2))", LOCK_NAMESPACE, name
+        )
     return locked
 
 
 async def _unlock(conn: Any, name: str) -> None:
-    with contextlib.suppress(Exception):  # a broken connection has released it already
+    with contextlib.suppress(Exception), _closed_if_in_doubt(conn):
         await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", LOCK_NAMESPACE, name)
+
+
+@contextlib.contextmanager
+def _closed_if_in_doubt(conn: Any) -> Iterator[None]:
+    """A lock taken or given back, or the connection closed (which gives it back).
+
+    The pool does not unlock a connection it takes back (app/db.no_reset_query): one
+    interrupted here, cancelled or broken, may still hold the lock, so it is closed.
+    """
+    try:
+        yield
+    except BaseException:
+        conn.terminate()
+        raise
 
 
 async def _first_of(first: asyncio.Event, second: asyncio.Event, timeout: float) -> None:
