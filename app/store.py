@@ -31,14 +31,15 @@ CHANNEL = "stored_events"
 
 _INSERT_EVENTS = "SELECT * FROM tribune_insert_events($1::uuid[], $2, $3, $4)"
 _INSERT_TRACKING = "SELECT tribune_insert_tracking($1, $2)"
-# Compare and set: the position moves only from where the writer read it.
-_MOVE_TRACKING = (
+# Compare and set: positions move only from where their writer read them.
+_MOVE_TRACKINGS = (
     "UPDATE notification_tracking SET notification_id = $2"
-    " WHERE application_name = $1 AND notification_id = $3 RETURNING notification_id"
+    " WHERE application_name = ANY($1::text[]) AND notification_id = $3"
+    " RETURNING application_name"
 )
-_FIRST_TRACKING = (
-    "INSERT INTO notification_tracking VALUES ($1, $2)"
-    " ON CONFLICT (application_name) DO NOTHING RETURNING notification_id"
+_FIRST_TRACKINGS = (
+    "INSERT INTO notification_tracking SELECT unnest($1::text[]), $2"
+    " ON CONFLICT (application_name) DO NOTHING RETURNING application_name"
 )
 _MAX_NOTIFICATION_ID = "SELECT max(notification_id) FROM stored_events"
 _MAX_TRACKING_ID = "SELECT notification_id FROM notification_tracking WHERE application_name = $1"
@@ -192,16 +193,17 @@ class EventStore:
         topics: Sequence[str] = (),
         *,
         inclusive_of_start: bool = True,
+        conn: Conn | None = None,
     ) -> Sequence[Notification]:
         sql, params = _select_notifications_sql(start, stop, topics, inclusive_of_start)
         params[-1] = limit
         with translated_errors():
-            rows = await self.pool.fetch(sql, *params)
+            rows = await (conn or self.pool).fetch(sql, *params)
         return [_notification(row) for row in rows]
 
-    async def max_notification_id(self) -> int | None:
+    async def max_notification_id(self, *, conn: Conn | None = None) -> int | None:
         with translated_errors():
-            value: int | None = await self.pool.fetchval(_MAX_NOTIFICATION_ID)
+            value: int | None = await (conn or self.pool).fetchval(_MAX_NOTIFICATION_ID)
         return value
 
     async def insert_tracking(
@@ -210,21 +212,32 @@ class EventStore:
         """Advance a position; refusing one at or below the recorded position.
 
         With `after`, refusing it unless the position is exactly `after` (0: none yet):
-        a writer that read from there is the only one that applied what lies between,
-        even if another process, thinking itself alone, read from there too.
+        see `move_trackings`.
         """
-        runner = conn if conn is not None else self.pool
         name, position = tracking.application_name, tracking.notification_id
+        if after is not None:
+            await self.move_trackings([name], position, after=after, conn=conn)
+            return
         with translated_errors():
-            if after is None:
-                recorded = await runner.fetchval(_INSERT_TRACKING, name, position)
-            elif after == 0:
-                recorded = await runner.fetchval(_FIRST_TRACKING, name, position)
-            else:
-                recorded = await runner.fetchval(_MOVE_TRACKING, name, position, after)
+            recorded = await (conn or self.pool).fetchval(_INSERT_TRACKING, name, position)
         if recorded is None:
-            where = "already at or past" if after is None else f"no longer at {after} before"
-            raise IntegrityError(f"tracking {name} is {where} {position}")
+            raise IntegrityError(f"tracking {name} is already at or past {position}")
+
+    async def move_trackings(
+        self, names: Sequence[str], position: int, *, after: int, conn: Conn | None = None
+    ) -> None:
+        """Move every named position from exactly `after` (0: none yet) to `position`.
+
+        A writer that read from `after` is the only one that applied what lies between,
+        even if another process, thinking itself alone, read from there too: if any
+        position is elsewhere, IntegrityError (in a transaction, nothing moves).
+        """
+        sql = _FIRST_TRACKINGS if after == 0 else _MOVE_TRACKINGS
+        args = (list(names), position) if after == 0 else (list(names), position, after)
+        with translated_errors():
+            moved = {row[0] for row in await (conn or self.pool).fetch(sql, *args)}
+        if missed := [name for name in names if name not in moved]:
+            raise IntegrityError(f"tracking {', '.join(missed)} no longer at {after}")
 
     async def max_tracking_id(self, application_name: str) -> int | None:
         with translated_errors():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, ClassVar
 
 from eventsourcing.utils import get_topic
@@ -27,6 +27,12 @@ def events_of(aggregate: type, *names: str) -> tuple[type, ...]:
         if not (isinstance(cls, type) and cls.__qualname__.endswith(f".{name}")):
             raise TypeError(f"{aggregate.__name__}.{name} is not an event class")
     return found
+
+
+async def rows_for(conn: Any, sql: str, ids: Collection[Any]) -> list[Any]:
+    """`sql` run with the ids as its one parameter; no round trip when there are none
+    (following, most batches hold only new submissions: nothing earlier to load)."""
+    return list(await conn.fetch(sql, list(ids))) if ids else []
 
 
 class Projection:

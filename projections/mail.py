@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from domain import Channel, Submission
-from projections.base import Projection, events_of
+from projections.base import Projection, events_of, rows_for
 from projections.batch import Batch, Table
 from projections.recorded import Recorded
 
@@ -77,9 +77,9 @@ class OutgoingMail(Projection):
         self._known: dict[UUID, dict[str, Any]] = {}
 
     async def prefetch(self, conn: Any, events: Sequence[Recorded]) -> None:
-        wanted = list({e.originator_id for e in events if e.originator_version > 1})
-        rows = await conn.fetch(
-            "SELECT * FROM mail_submissions WHERE submission_id = ANY($1::uuid[])", wanted
+        wanted = {e.originator_id for e in events if e.originator_version > 1}
+        rows = await rows_for(
+            conn, "SELECT * FROM mail_submissions WHERE submission_id = ANY($1::uuid[])", wanted
         )
         self._known = {r["submission_id"]: dict(r) for r in rows}
 

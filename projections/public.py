@@ -12,7 +12,7 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from domain import Consultation, Participant, Submission, redact
-from projections.base import Projection, events_of
+from projections.base import Projection, events_of, rows_for
 from projections.batch import Batch, Table
 from projections.recorded import Recorded
 
@@ -228,11 +228,12 @@ class PublicSubmissions(Projection):
         await self._prefetch_people(conn, wanted)
 
     async def _prefetch_people(self, conn: Any, wanted: set[UUID]) -> None:
-        rows = await conn.fetch(
+        rows = await rows_for(
+            conn,
             "SELECT k.participant_id, k.key, p.sealed FROM participant_keys k"
             " LEFT JOIN private_participants p USING (participant_id)"
             " WHERE k.participant_id = ANY($1::uuid[])",
-            list(wanted),
+            wanted,
         )
         self._people = {r["participant_id"]: dict(r) for r in rows}
 
@@ -247,9 +248,9 @@ class PublicSubmissions(Projection):
         return self._name(known["participant_id"]) if known["show_name"] else None
 
     async def _prefetch_submissions(self, conn: Any, events: Sequence[Recorded]) -> None:
-        self._known = {}
-        wanted = list({e.originator_id for e in events if e.originator_version > 1})
-        rows = await conn.fetch(
+        wanted = {e.originator_id for e in events if e.originator_version > 1}
+        rows = await rows_for(
+            conn,
             "SELECT s.submission_id, s.consultation_id, s.receipt_number, s.refusal_reason,"
             " s.participant_id, s.show_name, t.text FROM public_submissions s"
             " JOIN private_submission_texts t USING (submission_id)"

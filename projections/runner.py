@@ -53,10 +53,13 @@ class Store(Protocol):
     pool: Any
 
     def transaction(self) -> Any: ...
-    async def max_notification_id(self) -> int | None: ...
+    async def max_notification_id(self, *, conn: Any = None) -> int | None: ...
     async def max_tracking_id(self, application_name: str) -> int | None: ...
     async def insert_tracking(
         self, tracking: Tracking, *, conn: Any = None, after: int | None = None
+    ) -> None: ...
+    async def move_trackings(
+        self, names: Sequence[str], position: int, *, after: int, conn: Any = None
     ) -> None: ...
     async def select_notifications(
         self,
@@ -66,6 +69,7 @@ class Store(Protocol):
         topics: Sequence[str] = (),
         *,
         inclusive_of_start: bool = True,
+        conn: Any = None,
     ) -> Sequence[Notification]: ...
 
 
@@ -88,13 +92,13 @@ class Runner:
         self._decode = Decoder(self.mapper)
 
     async def _read(
-        self, topics: Sequence[str], position: int, size: int, head: int
+        self, topics: Sequence[str], position: int, size: int, head: int, conn: Any = None
     ) -> _Read | None:
         """The next batch of these topics after `position`, decoded; None at the head."""
         if head <= position:
             return None
         notes = await self.store.select_notifications(
-            position, size, stop=head, topics=topics, inclusive_of_start=False
+            position, size, stop=head, topics=topics, inclusive_of_start=False, conn=conn
         )
         # Fewer than a full batch: nothing it handles lies between the last one and head.
         new_position = notes[-1].id if len(notes) == size else head
@@ -109,28 +113,43 @@ class Runner:
         return events
 
     async def _write(self, projection: Projection, read: _Read) -> int:
-        """The batch's rows and its tracking record, in one transaction."""
-        batch = Batch()
-        handled = set(projection.topics)  # a batch read for several projections
-        pairs = zip(read.positions, read.events, strict=True)
-        mine = [(position, event) for position, event in pairs if event.topic in handled]
-        tracking = Tracking(projection.name, read.position)
-        if not mine:  # nothing of its own: only its position moves, in one statement
-            await self.store.insert_tracking(tracking, after=read.start)
-            return read.position
+        """The batch's rows and its tracking record, in one transaction of its own."""
         async with self.store.transaction() as conn:
-            await projection.prefetch(conn, [e for _, e in mine])
-            for position, event in mine:
-                projection.apply(batch, event, position)
-            await batch.write(conn)
+            await self._apply(conn, projection, read)
+            tracking = Tracking(projection.name, read.position)
             await self.store.insert_tracking(tracking, conn=conn, after=read.start)
         return read.position
+
+    async def _write_together(
+        self, conn: Any, projections: Sequence[Projection], read: _Read
+    ) -> None:
+        """Each projection's share of the batch and all their positions, in one transaction:
+        following, a batch holds a few events, and its round trips are its cost."""
+        async with conn.transaction():
+            for projection in projections:
+                await self._apply(conn, projection, read)
+            names = [p.name for p in projections]
+            await self.store.move_trackings(names, read.position, after=read.start, conn=conn)
+
+    @staticmethod
+    async def _apply(conn: Any, projection: Projection, read: _Read) -> None:
+        """The projection's share of a batch (read for several), written on `conn`."""
+        handled = set(projection.topics)
+        pairs = zip(read.positions, read.events, strict=True)
+        mine = [(position, event) for position, event in pairs if event.topic in handled]
+        if not mine:
+            return
+        batch = Batch()
+        await projection.prefetch(conn, [e for _, e in mine])
+        for position, event in mine:
+            projection.apply(batch, event, position)
+        await batch.write(conn)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop`: every projection whose lock this process holds, kept current.
 
         Each projection competes for its lock on its own; those held are followed
-        together (`_follow_once`), each writing its share in its own transaction.
+        together (`_follow_once`): one read and one transaction for those at one position.
         """
         woken = asyncio.Event()
         held: dict[str, int] = {}  # projection name -> its position, while its lock is held
@@ -169,35 +188,34 @@ class Runner:
                 await asyncio.sleep(self.pace - (time.monotonic() - started))
 
     async def _follow_once(self, held: dict[str, int]) -> bool:
-        """One batch for every projection held; whether any of them moved.
+        """One batch for every projection held, on one connection; whether any moved.
 
-        Projections standing at one position share a read; one that lags (a rebuild
-        that died, say) reads on its own, so it holds no other back.
+        Projections standing at one position share a read and a transaction; one that
+        lags (a rebuild that died, say) reads on its own, so it holds no other back.
         """
         groups: dict[int, list[Projection]] = {}  # by position
         for projection in self.projections:
             if projection.name in held:
                 groups.setdefault(held[projection.name], []).append(projection)
-        head = await self.store.max_notification_id() or 0
-        reads = [
-            await self._read(_topics(g), start, self.batch_size, head)
-            for start, g in groups.items()
-        ]
-        shares = [
-            (p, read) for read, g in zip(reads, groups.values(), strict=True) if read for p in g
-        ]
-        writes = (self._write(p, read) for p, read in shares)
-        done = await asyncio.gather(*writes, return_exceptions=True)
-        for (projection, _), position in zip(shares, done, strict=True):
-            if isinstance(position, int):
-                if projection.name in held:  # not given up meanwhile (nor taken again lower)
-                    held[projection.name] = max(held[projection.name], position)
-            elif isinstance(position, RETRIED):  # its lock lost, or another process got ahead
-                log.warning("%s interrupted; retrying", projection.name, exc_info=position)
-                held.pop(projection.name, None)  # it competes for its lock again
-            else:
-                raise position
-        return bool(shares)
+        moved = False
+        async with self.store.pool.acquire() as conn:
+            head = await self.store.max_notification_id(conn=conn) or 0
+            for start, group in groups.items():
+                read = await self._read(_topics(group), start, self.batch_size, head, conn)
+                if read is None:
+                    continue
+                moved = True
+                try:
+                    await self._write_together(conn, group, read)
+                except RETRIED:  # a lock lost, or another process got ahead
+                    log.warning("%s interrupted; retrying", _names(group), exc_info=True)
+                    for projection in group:
+                        held.pop(projection.name, None)  # it competes for its lock again
+                    continue
+                for projection in group:
+                    if projection.name in held:  # not given up meanwhile (nor taken again)
+                        held[projection.name] = max(held[projection.name], read.position)
+        return moved
 
     async def _hold(
         self,
@@ -339,6 +357,10 @@ async def _while_held(lock: Any, name: str, held: dict[str, int], stop: asyncio.
     while not stop.is_set() and name in held:
         await lock.fetchval("SELECT 1")
         await _first_of(stop, stop, LOCK_CHECK_SECONDS)
+
+
+def _names(projections: Sequence[Projection]) -> str:
+    return ", ".join(p.name for p in projections)
 
 
 def _topics(projections: Sequence[Projection]) -> list[str]:
