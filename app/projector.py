@@ -17,7 +17,8 @@ from projections.registry import all_projections
 from projections.runner import Progress, Runner
 
 # A rebuild holds its locks on one connection, reads ahead on another, and writes
-# each projection on one more, all at once (and one spare).
+# each projection on one more, all at once (and one spare); at the end, its read indexes
+# are built side by side, one connection each (six at most today).
 REBUILD_CONNECTIONS = 1 + 1 + 4 + 1
 
 

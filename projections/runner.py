@@ -287,19 +287,30 @@ class Runner:
                 await conn.execute(f"DROP INDEX {name}")
 
     async def _build_deferred_indexes(self, projection: Projection) -> None:
-        """The read indexes a rebuild put off, built now (nothing when none waits)."""
+        """The read indexes a rebuild put off, built now side by side, each on its own
+        connection (nothing when none waits)."""
+        waiting = await self.store.pool.fetch(
+            "SELECT index_name FROM projection_deferred_indexes WHERE projection = $1",
+            projection.name,
+        )
+        await _all([self._build_index(projection, name) for (name,) in waiting])
+
+    async def _build_index(self, projection: Projection, name: str) -> None:
+        """One index, and its deferral forgotten, in one transaction."""
         async with self.store.transaction() as conn:
-            waiting = await conn.fetch(
+            definition = await conn.fetchval(
                 "DELETE FROM projection_deferred_indexes WHERE projection = $1"
-                " RETURNING index_name, definition",
+                " AND index_name = $2 RETURNING definition",
                 projection.name,
+                name,
             )
-            for name, definition in waiting:
-                log.info("%s: building index %s", projection.name, name)
-                # Made meanwhile (by a migration, say): then that one stands.
-                await conn.execute(
-                    definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
-                )
+            if definition is None:  # another projector built it meanwhile
+                return
+            log.info("%s: building index %s", projection.name, name)
+            # Made meanwhile (by a migration, say): then that one stands.
+            await conn.execute(
+                definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+            )
 
     async def catch_up_all(self) -> None:
         """Bring every projection to the head once (tests, and the command line)."""
