@@ -7,7 +7,13 @@ are personal (a citizen's own receipt and drafts) are never cached.
 `@cached` on an endpoint renders a page and keeps it; `ServeCachedPages`, a middleware
 right after the sessions, answers a GET from that copy before routing, so a copy served
 again costs little more than sending it. Readers asking for the same missing page at
-the same moment wait for one render instead of each starting their own. And a page
+the same moment wait for one render instead of each starting their own.
+
+A page that has just expired is still sent at once, while one render of it runs in the
+background: readers of a busy page never wait for it. And each page is kept for a time
+drawn between half the TTL and the TTL, so that pages rendered together (at start, say)
+do not all expire together: a worker rendering fifty pages in one go made every reader
+behind them wait, p99 218 ms at 1 000 requests/s (docs/performance.md). And a page
 whose rows are the very ones it was last rendered from is sent again as it was
 (`render_if_changed`): its rows are still read each time, so it is never older than
 the cache's TTL, but an unchanged receipt page is not rendered anew every few seconds.
@@ -17,6 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
+import random
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -32,6 +40,8 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 Key = tuple[str, str, str, str, str]
 Page = tuple[bytes, str]  # body, media type
 
+log = logging.getLogger(__name__)
+
 
 class PageCache:
     """Successful pages by site, address, language and htmx-ness, for `ttl` seconds."""
@@ -42,14 +52,25 @@ class PageCache:
         self._rendering: dict[Key, asyncio.Future[Page | None]] = {}
         self._sources: OrderedDict[tuple[Key, str], tuple[dict[str, Any], Page]] = OrderedDict()
 
+        self._refreshing: set[asyncio.Task[Response]] = set()
+
     def get(self, key: Key) -> Page | None:
+        """The page, while it is fresh."""
+        return self._kept(key, 0.0)
+
+    def stale(self, key: Key) -> Page | None:
+        """The page, fresh or expired less than a TTL ago."""
+        return self._kept(key, self.ttl)
+
+    def _kept(self, key: Key, grace: float) -> Page | None:
         hit = self._pages.get(key)
-        if hit is None or hit[0] <= time.monotonic():
+        if hit is None or hit[0] + grace <= time.monotonic():
             return None
         return hit[1], hit[2]
 
     def put(self, key: Key, body: bytes, media_type: str) -> None:
-        self._pages[key] = (time.monotonic() + self.ttl, body, media_type)
+        kept_for = self.ttl * random.uniform(0.5, 1.0)
+        self._pages[key] = (time.monotonic() + kept_for, body, media_type)
         self._pages.move_to_end(key)
         while len(self._pages) > self.size:
             self._pages.popitem(last=False)
@@ -85,6 +106,21 @@ class PageCache:
             del self._rendering[key]
             pending.set_result(page)
 
+    def refresh(self, key: Key, render: Endpoint, request: Request) -> None:
+        """Render the page again in the background, unless that is under way."""
+        if key in self._rendering:
+            return
+        task = asyncio.ensure_future(self.render_once(key, render, request))
+        self._refreshing.add(task)  # kept until done: the loop holds tasks weakly
+        task.add_done_callback(self._refreshed)
+
+    def _refreshed(self, task: asyncio.Task[Response]) -> None:
+        self._refreshing.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            # The expired copy goes on being sent for its grace; then readers render it
+            # themselves and see the error as any error.
+            log.error("refreshing a page failed", exc_info=error)
+
 
 def _key(request: Request) -> Key:
     """Links in a page are absolute (url_for), made from the Host header and the scheme:
@@ -107,7 +143,8 @@ def _shared(request: Request) -> PageCache | None:
 
 
 def cached(endpoint: Endpoint) -> Endpoint:
-    """Serve a fresh copy of a successful page from memory; render it otherwise."""
+    """Serve a kept copy of a successful page from memory (an expired one while it is
+    rendered again); render it otherwise."""
 
     @functools.wraps(endpoint)
     async def serve(request: Request) -> Response:
@@ -115,9 +152,11 @@ def cached(endpoint: Endpoint) -> Endpoint:
         if pages is None:
             return await endpoint(request)
         key = _key(request)
-        hit = pages.get(key)
-        if hit is not None:
+        if (hit := pages.get(key)) is not None:
             return _response(request, hit)
+        if (expired := pages.stale(key)) is not None:
+            pages.refresh(key, endpoint, request)
+            return _response(request, expired)
         return await pages.render_once(key, endpoint, request)
 
     return serve

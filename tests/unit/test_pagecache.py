@@ -4,6 +4,7 @@ a page rendered again from the same rows is not rendered again."""
 from __future__ import annotations
 
 import asyncio
+import time
 from types import SimpleNamespace
 from typing import Any
 
@@ -105,3 +106,40 @@ def test_a_personal_page_is_always_rendered(renders: list[Any]) -> None:
     for _ in range(2):
         render_if_changed(reader_of(pages, {"kind": "citizen"}), "avis.html", {"text": "eau"})
     assert len(renders) == 2
+
+
+def cached_slow_page() -> tuple[SlowPage, Any]:
+    page = SlowPage()
+    return page, pagecache.cached(page)
+
+
+async def test_an_expired_page_is_sent_at_once_while_one_render_of_it_runs() -> None:
+    pages = PageCache(ttl=0.2)
+    page, serve = cached_slow_page()
+    assert (await serve(reader_of(pages))).body == b"<p>rendu 1</p>"
+    await asyncio.sleep(0.21)  # expired (kept between half the TTL and the TTL)
+    started = time.monotonic()
+    answers = await asyncio.gather(*(serve(reader_of(pages)) for _ in range(5)))
+    assert time.monotonic() - started < 0.04  # nobody waited for the render (50 ms)
+    assert {a.body for a in answers} == {b"<p>rendu 1</p>"}
+    await asyncio.sleep(0.1)
+    assert page.renders == 2  # one render for the five readers, in the background
+    assert (await serve(reader_of(pages))).body == b"<p>rendu 2</p>"
+
+
+async def test_a_page_expired_for_longer_than_the_ttl_is_rendered_and_waited_for() -> None:
+    pages = PageCache(ttl=0.05)
+    page, serve = cached_slow_page()
+    await serve(reader_of(pages))
+    await asyncio.sleep(0.11)  # expired, and more than a TTL ago
+    assert (await serve(reader_of(pages))).body == b"<p>rendu 2</p>"
+    assert page.renders == 2
+
+
+def test_pages_put_together_expire_at_different_times() -> None:
+    pages = PageCache(ttl=10)
+    for n in range(50):
+        pages.put((*KEY[:2], str(n), "fr", ""), b"", "text/html")
+    expiries = {expiry for expiry, _, _ in pages._pages.values()}
+    assert len(expiries) == 50
+    assert max(expiries) - min(expiries) > 2  # spread over up to half the TTL
