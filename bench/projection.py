@@ -1,10 +1,13 @@
 """Projection throughput: a full replay (`tribune projections rebuild`) and a catch-up.
 
     python bench/projection.py [--dsn DSN] [--events N] [--quick] [--batch B ...] [--keep]
+    python bench/projection.py --reuse [--dsn DSN] [--batch B ...] [--profile PATH]
 
 Without --dsn, an embedded PostgreSQL is started in var/bench-pgdata (shared with
 bench/append.py). The database `bench_projection` is dropped, created and migrated at
-the start and dropped at the end (unless --keep).
+the start and dropped at the end (unless --keep). With --reuse, the database a --keep
+run left is replayed again as it is (no history built, no catch-up), as often as there
+are batch sizes.
 
 N events of a realistic history are built from domain aggregates (a few consultations,
 then submissions on all three channels with their receipt claims, moderated later) and
@@ -362,6 +365,37 @@ async def check(conn: Any, names: Sequence[str]) -> None:
         raise RuntimeError(f"read tables {found}, events say {expected}")
 
 
+async def replay_again(dsn: str, batches: Sequence[int], profile_path: str | None) -> None:
+    """--reuse: the kept database replayed again, once per batch size."""
+    pool = await create_pool(dsn, min_size=1, max_size=1)
+    try:
+        events: int = await pool.fetchval("SELECT count(*) FROM stored_events")
+    finally:
+        await pool.close()
+    profile = cProfile.Profile() if profile_path else None
+    for batch in batches:
+        settings = dataclasses.replace(Settings.from_env(), projection_batch=batch)
+        pool = await create_pool(dsn, min_size=1, max_size=REBUILD_CONNECTIONS)
+        try:
+            runner = build_runner(EventStore(pool), settings)
+            cpu, started = time.process_time(), time.perf_counter()
+            if profile is not None:
+                profile.enable()
+            await runner.rebuild_all(runner.projections)
+            if profile is not None:
+                profile.disable()
+            total, cpu = time.perf_counter() - started, time.process_time() - cpu
+            print(
+                f"projection replay events={events} seconds={total:.2f}"
+                f" rate={rate(events, total)} batch={batch} client_cpu={cpu:.2f} (reused)",
+                flush=True,
+            )
+        finally:
+            await pool.close()
+    if profile is not None and profile_path:
+        profile.dump_stats(profile_path)
+
+
 def rate(events: int, seconds: float) -> int:
     return round(events / seconds) if seconds > 0 else 0
 
@@ -472,6 +506,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--batch", type=positive, action="append", help="projection batch size (repeatable)"
     )
     parser.add_argument("--keep", action="store_true", help=f"keep the {DATABASE} database")
+    parser.add_argument("--reuse", action="store_true", help="replay a kept database again")
     parser.add_argument("--profile", metavar="PATH", help="cProfile the replays into PATH")
     return parser.parse_args(argv)
 
@@ -487,6 +522,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         # Stopped when this process exits (the library registers that at start).
         server_dsn = embedded_dsn(start_embedded(PGDATA))
     print(f"projection batch sizes={','.join(map(str, batches))}", flush=True)
+    if args.reuse:
+        dsn = databases.with_database(server_dsn, DATABASE)
+        asyncio.run(replay_again(dsn, batches, args.profile))
+        return
     asyncio.run(run(server_dsn, events, catchup, batches, args.keep, args.profile))
 
 
