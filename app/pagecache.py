@@ -16,7 +16,8 @@ do not all expire together: a worker rendering fifty pages in one go made every 
 behind them wait, p99 218 ms at 1 000 requests/s (docs/performance.md). And a page
 whose rows are the very ones it was last rendered from is sent again as it was
 (`render_if_changed`): its rows are still read each time, so it is never older than
-the cache's TTL, but an unchanged receipt page is not rendered anew every few seconds.
+the cache's TTL and one render, but an unchanged receipt page is not rendered anew every
+few seconds.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -52,7 +54,7 @@ class PageCache:
         self._rendering: dict[Key, asyncio.Future[Page | None]] = {}
         self._sources: OrderedDict[tuple[Key, str], tuple[dict[str, Any], Page]] = OrderedDict()
 
-        self._refreshing: set[asyncio.Task[Response]] = set()
+        self._refreshing: dict[Key, asyncio.Task[Response]] = {}
 
     def get(self, key: Key) -> Page | None:
         """The page, while it is fresh."""
@@ -108,18 +110,30 @@ class PageCache:
 
     def refresh(self, key: Key, render: Endpoint, request: Request) -> None:
         """Render the page again in the background, unless that is under way."""
-        if key in self._rendering:
+        if key in self._rendering or key in self._refreshing:
             return
         task = asyncio.ensure_future(self.render_once(key, render, request))
-        self._refreshing.add(task)  # kept until done: the loop holds tasks weakly
-        task.add_done_callback(self._refreshed)
+        self._refreshing[key] = task  # kept until done: the loop holds tasks weakly
+        task.add_done_callback(functools.partial(self._refreshed, key))
 
-    def _refreshed(self, task: asyncio.Task[Response]) -> None:
-        self._refreshing.discard(task)
-        if not task.cancelled() and (error := task.exception()) is not None:
-            # The expired copy goes on being sent for its grace; then readers render it
-            # themselves and see the error as any error.
-            log.error("refreshing a page failed", exc_info=error)
+    def _refreshed(self, key: Key, task: asyncio.Task[Response]) -> None:
+        del self._refreshing[key]
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is None and task.result().status_code == 200:
+            return
+        # No longer a page to keep (gone, say, or failing): the next reader renders it
+        # and gets that answer, as for any page not kept.
+        self._pages.pop(key, None)
+        if error is not None and not isinstance(error, HTTPException):
+            log.error("rendering a page again failed", exc_info=error)
+
+    async def close(self) -> None:
+        """Renders still running in the background, stopped (before the pools close)."""
+        for task in list(self._refreshing.values()):
+            task.cancel()
+        await asyncio.gather(*self._refreshing.values(), return_exceptions=True)
 
 
 def _key(request: Request) -> Key:

@@ -108,6 +108,7 @@ def create_app(
             stop.set()
             if running:
                 await running
+            await app.state.pages.close()  # its renders read from `reads`
             await reads.close()
             await pool.close()
 

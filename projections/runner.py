@@ -207,15 +207,29 @@ class Runner:
                 moved = True
                 try:
                     await self._write_together(conn, group, read)
-                except RETRIED:  # a lock lost, or another process got ahead
-                    log.warning("%s interrupted; retrying", _names(group), exc_info=True)
-                    for projection in group:
-                        held.pop(projection.name, None)  # it competes for its lock again
-                    continue
-                for projection in group:
+                    written = group
+                except RETRIED:  # one at a time: one that fails holds no other back
+                    log.warning("%s interrupted; one by one", _names(group), exc_info=True)
+                    written = await self._write_one_by_one(group, read, held)
+                for projection in written:
                     if projection.name in held:  # not given up meanwhile (nor taken again)
                         held[projection.name] = max(held[projection.name], read.position)
         return moved
+
+    async def _write_one_by_one(
+        self, group: Sequence[Projection], read: _Read, held: dict[str, int]
+    ) -> list[Projection]:
+        """Each projection's write on its own; one that fails (its lock lost, another
+        process ahead) is given up and competes for its lock again."""
+        written = []
+        for projection in group:
+            try:
+                await self._write(projection, read)
+                written.append(projection)
+            except RETRIED:
+                log.warning("%s interrupted; retrying", projection.name, exc_info=True)
+                held.pop(projection.name, None)
+        return written
 
     async def _hold(
         self,
@@ -262,10 +276,10 @@ class Runner:
             return []
         names = sorted(p.name for p in projections)  # always in one order: no deadlock
         async with self.store.pool.acquire() as conn:
-            for name in names:
-                while not await _try_lock(conn, name):  # noqa: ASYNC110 (a lock in SQL)
-                    await asyncio.sleep(self.retry_interval)
-            try:
+            try:  # even while waiting for the last lock: the first ones are given back
+                for name in names:
+                    while not await _try_lock(conn, name):  # noqa: ASYNC110 (a lock in SQL)
+                        await asyncio.sleep(self.retry_interval)
                 for projection in projections:
                     await self._reset(projection)
                 position = await self._replay(projections, progress)

@@ -15,6 +15,7 @@ from app.repository import Repository
 from app.services import SubmissionForm, receive_submission
 from app.store import EventStore
 from domain import Consultation, ReasonCode, StaffId, Submission
+from projections import runner as runner_module
 from projections.registry import all_projections
 from projections.runner import Runner
 from tests.integration.test_projector_processes import snapshot
@@ -285,6 +286,45 @@ async def test_following_writes_every_projection_of_a_batch_in_one_transaction(
     assert sum("notification_tracking" in query for query in sent) == 1
     assert not [q for q in sent if "ANY($1::uuid[])" in q]  # a new submission: nothing to load
     assert (await row(store.pool, submission))["status"] == "received"
+
+
+async def test_a_projection_refused_in_a_followed_batch_holds_no_other_back(
+    repository: Repository, store: EventStore, runner: Runner, pool: asyncpg.Pool
+) -> None:
+    await history_of_four(repository)
+    await runner.catch_up_all()
+    held = {p.name: await store.max_tracking_id(p.name) or 0 for p in runner.projections}
+    await receive(repository, await open_consultation(repository))
+    await pool.execute(  # as another process would, believing it holds the lock
+        "UPDATE notification_tracking SET notification_id = notification_id + 1"
+        " WHERE application_name = 'outgoing_mail'"
+    )
+    assert await runner._follow_once(held)
+    head = await store.max_notification_id()
+    others = {p.name for p in runner.projections} - {"outgoing_mail"}
+    assert held == dict.fromkeys(others, head)  # outgoing_mail given up: it competes again
+    for name in others:
+        assert await store.max_tracking_id(name) == head
+
+
+async def test_a_rebuild_interrupted_while_waiting_for_a_lock_gives_the_others_back(
+    store: EventStore, pool: asyncpg.Pool
+) -> None:
+    projections = all_projections()
+    names = sorted(p.name for p in projections)
+    async with pool.acquire() as other:  # another process rebuilding one of them
+        assert await runner_module._try_lock(other, names[1])
+        waiting = Runner(store, build_mapper(), projections, retry_interval=0.05)
+        rebuild = asyncio.create_task(waiting.rebuild_all(projections))
+        await asyncio.sleep(0.3)  # it holds names[0] and waits for names[1]
+        rebuild.cancel()
+        await asyncio.gather(rebuild, return_exceptions=True)
+        await runner_module._unlock(other, names[1])
+    held = await pool.fetchval(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1",
+        runner_module.LOCK_NAMESPACE,
+    )
+    assert held == 0
 
 
 async def test_a_projection_that_lags_holds_no_other_back(
