@@ -75,10 +75,12 @@ class Subscription:
 
     async def __aexit__(self, *exc: object) -> None:
         self.stop()
-        if self._conn is not None:
-            await self._conn.remove_listener(self._channel, self._on_notify)
-            await self._store.pool.release(self._conn)
-            self._conn = None
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                await conn.remove_listener(self._channel, self._on_notify)
+            finally:  # back to the pool even if the connection broke (the pool closes it)
+                await self._store.pool.release(conn)
 
     def _on_notify(self, *_: object) -> None:
         self._woken.set()

@@ -12,7 +12,8 @@ are batch sizes.
 N events of a realistic history are built from domain aggregates (a few consultations,
 then submissions on all three channels with their receipt claims, moderated later) and
 appended through EventStore.insert_events; M more are held back for the catch-up. For
-each batch size (--batch, repeatable; default Settings.projection_batch):
+each batch size (--batch, repeatable; default Runner.rebuild_batch_size, the events a
+replay or a catch-up reads at a time):
 
     projection replay names=<projections> seconds=<s>
     projection replay events=<N> seconds=<s> rate=<events/s> batch=<B>
@@ -70,6 +71,7 @@ from domain import (  # noqa: E402
     Submission,
     receipt_number,
 )
+from projections.runner import Runner  # noqa: E402
 
 PGDATA = REPO / "var" / "bench-pgdata"
 DATABASE = "bench_projection"
@@ -374,10 +376,9 @@ async def replay_again(dsn: str, batches: Sequence[int], profile_path: str | Non
         await pool.close()
     profile = cProfile.Profile() if profile_path else None
     for batch in batches:
-        settings = dataclasses.replace(Settings.from_env(), projection_batch=batch)
         pool = await create_pool(dsn, min_size=1, max_size=REBUILD_CONNECTIONS)
         try:
-            runner = build_runner(EventStore(pool), settings)
+            runner = runner_for(pool, batch)
             cpu, started = time.process_time(), time.perf_counter()
             if profile is not None:
                 profile.enable()
@@ -396,6 +397,12 @@ async def replay_again(dsn: str, batches: Sequence[int], profile_path: str | Non
         profile.dump_stats(profile_path)
 
 
+def runner_for(pool: asyncpg.Pool, batch: int) -> Runner:
+    """As the app builds it, reading `batch` events at a time in a replay and a catch-up."""
+    runner = build_runner(EventStore(pool), Settings.from_env())
+    return dataclasses.replace(runner, rebuild_batch_size=batch)
+
+
 def rate(events: int, seconds: float) -> int:
     return round(events / seconds) if seconds > 0 else 0
 
@@ -404,12 +411,11 @@ async def measure(
     dsn: str, batch: int, base: int, tail: Sequence[Save], profile: cProfile.Profile | None
 ) -> None:
     """One replay and one catch-up with `batch`; the tail is deleted again afterwards."""
-    settings = dataclasses.replace(Settings.from_env(), projection_batch=batch)
     # As `tribune projections rebuild`: the same pool, every projection at once.
     pool = await create_pool(dsn, min_size=1, max_size=REBUILD_CONNECTIONS)
     try:
         store = EventStore(pool)
-        runner = build_runner(store, settings)
+        runner = runner_for(pool, batch)
         cpu = time.process_time()
         if profile is not None:
             profile.enable()
@@ -503,7 +509,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--catchup", type=positive, help=f"events caught up ({DEFAULT_CATCHUP})")
     parser.add_argument("--quick", action="store_true", help="20 000 + 5 000 events")
     parser.add_argument(
-        "--batch", type=positive, action="append", help="projection batch size (repeatable)"
+        "--batch", type=positive, action="append", help="replay batch size (repeatable)"
     )
     parser.add_argument("--keep", action="store_true", help=f"keep the {DATABASE} database")
     parser.add_argument("--reuse", action="store_true", help="replay a kept database again")
@@ -515,7 +521,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     events = args.events or (QUICK_EVENTS if args.quick else DEFAULT_EVENTS)
     catchup = args.catchup or (QUICK_CATCHUP if args.quick else DEFAULT_CATCHUP)
-    batches: list[int] = args.batch or [Settings.from_env().projection_batch]
+    batches: list[int] = args.batch or [Runner.rebuild_batch_size]
     server_dsn: str | None = args.dsn
     if not server_dsn:
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")  # platformdirs' notice

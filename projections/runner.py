@@ -197,6 +197,8 @@ class Runner:
         for projection in self.projections:
             if projection.name in held:
                 groups.setdefault(held[projection.name], []).append(projection)
+        if not groups:
+            return False
         moved = False
         async with self.store.pool.acquire() as conn:
             head = await self.store.max_notification_id(conn=conn) or 0
