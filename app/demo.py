@@ -11,6 +11,7 @@ from app.db import create_pool
 from app.mapping import build_mapper
 from app.participants import register_participant
 from app.pdf import Pdf
+from app.projector import build_runner
 from app.repository import Repository
 from app.services import SubmissionForm, receive_submission
 from app.settings import Settings
@@ -123,6 +124,9 @@ async def load_demo(dsn: str, settings: Settings, per_consultation: int = 120) -
                 received += await _submissions(repository, rng, c, now, per_consultation)
             if end < -10:
                 await _report(repository, c, now)
+        # Projected now, so that the first page served shows it (not a page rendered
+        # before the projector caught up, and kept for a few seconds).
+        await build_runner(EventStore(pool), settings).catch_up_all()
     finally:
         await pool.close()
     return f"demo data: {len(TOPICS)} consultations, {received} submissions"

@@ -329,11 +329,20 @@ class Runner:
             )
 
     async def catch_up_all(self) -> None:
-        """Bring every projection to the head once (tests, and the command line)."""
-        for projection in self.projections:
-            await self._build_deferred_indexes(projection)  # after a rebuild that died
-            position = await self.store.max_tracking_id(projection.name) or 0
-            await self._replay([projection], None, position)
+        """Bring every projection to the head once (the command line, the demo, tests).
+
+        One whose lock another process holds is left to that process, which applies it.
+        """
+        async with self.store.pool.acquire() as conn:
+            for projection in self.projections:
+                if not await _try_lock(conn, projection.name):
+                    continue
+                try:
+                    await self._build_deferred_indexes(projection)  # a rebuild that died
+                    position = await self.store.max_tracking_id(projection.name) or 0
+                    await self._replay([projection], None, position)
+                finally:
+                    await _unlock(conn, projection.name)
 
     async def _replay(
         self, projections: Sequence[Projection], progress: Progress | None, position: int = 0

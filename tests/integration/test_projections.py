@@ -10,9 +10,11 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from app.db import create_pool
+from app.demo import load_demo
 from app.mapping import build_mapper
 from app.repository import Repository
 from app.services import SubmissionForm, receive_submission
+from app.settings import Settings
 from app.store import EventStore
 from domain import Consultation, ReasonCode, StaffId, Submission
 from projections import runner as runner_module
@@ -366,3 +368,29 @@ async def test_what_is_stored_before_a_projector_starts_is_applied_without_waiti
     finally:
         stop.set()
         await task
+
+
+async def test_a_catch_up_leaves_a_projection_another_process_holds_to_it(
+    repository: Repository, store: EventStore, runner: Runner, pool: asyncpg.Pool
+) -> None:
+    await runner.catch_up_all()
+    before = await store.max_tracking_id("public_consultations")
+    await open_consultation(repository)
+    async with pool.acquire() as other:  # a projector process applying it
+        assert await runner_module._try_lock(other, "public_consultations")
+        try:
+            await runner.catch_up_all()
+        finally:
+            await runner_module._unlock(other, "public_consultations")
+    head = await store.max_notification_id()
+    assert await store.max_tracking_id("public_consultations") == before
+    assert await store.max_tracking_id("admin_consultations") == head
+
+
+async def test_the_demo_is_projected_as_it_is_loaded(store: EventStore, database_url: str) -> None:
+    """So that the first page `tribune serve` sends shows it."""
+    await load_demo(database_url, Settings.from_env(), per_consultation=5)
+    head = await store.max_notification_id()
+    assert head
+    for projection in all_projections():
+        assert await store.max_tracking_id(projection.name) == head
