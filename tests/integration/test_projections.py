@@ -394,3 +394,18 @@ async def test_the_demo_is_projected_as_it_is_loaded(store: EventStore, database
     assert head
     for projection in all_projections():
         assert await store.max_tracking_id(projection.name) == head
+
+
+async def test_a_put_off_index_that_no_longer_applies_is_given_up_not_retried(
+    runner: Runner, pool: asyncpg.Pool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As after a rebuild that died, then a migration that dropped the indexed column."""
+    await pool.execute(
+        "INSERT INTO projection_deferred_indexes (projection, index_name, definition)"
+        " VALUES ('public_submissions', 'gone_idx',"
+        " 'CREATE INDEX gone_idx ON public.public_submissions USING btree (no_such_column)')"
+    )
+    await runner.catch_up_all()  # the projection is applied, not stopped
+    assert await pool.fetchval("SELECT count(*) FROM projection_deferred_indexes") == 0
+    assert await pool.fetchval("SELECT to_regclass('gone_idx')") is None
+    assert "gone_idx no longer applies" in caplog.text
