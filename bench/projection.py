@@ -15,8 +15,8 @@ appended through EventStore.insert_events; M more are held back for the catch-up
 each batch size (--batch, repeatable; default Runner.rebuild_batch_size, the events a
 replay or a catch-up reads at a time):
 
+    projection replay events=<N> seconds=<s> rate=<events/s> batch=<B> client_cpu=<s>
     projection replay names=<projections> seconds=<s>
-    projection replay events=<N> seconds=<s> rate=<events/s> batch=<B>
     projection catchup events=<M> seconds=<s> rate=<events/s> batch=<B>
 
 The replay is `tribune projections rebuild`: runner.rebuild_all(projections), every
@@ -379,18 +379,7 @@ async def replay_again(dsn: str, batches: Sequence[int], profile_path: str | Non
         pool = await create_pool(dsn, min_size=1, max_size=REBUILD_CONNECTIONS)
         try:
             runner = runner_for(pool, batch)
-            cpu, started = time.process_time(), time.perf_counter()
-            if profile is not None:
-                profile.enable()
-            await runner.rebuild_all(runner.projections)
-            if profile is not None:
-                profile.disable()
-            total, cpu = time.perf_counter() - started, time.process_time() - cpu
-            print(
-                f"projection replay events={events} seconds={total:.2f}"
-                f" rate={rate(events, total)} batch={batch} client_cpu={cpu:.2f} (reused)",
-                flush=True,
-            )
+            await timed_replay(runner, events, batch, profile, " (reused)")
         finally:
             await pool.close()
     if profile is not None and profile_path:
@@ -401,6 +390,25 @@ def runner_for(pool: asyncpg.Pool, batch: int) -> Runner:
     """As the app builds it, reading `batch` events at a time in a replay and a catch-up."""
     runner = build_runner(EventStore(pool), Settings.from_env())
     return dataclasses.replace(runner, rebuild_batch_size=batch)
+
+
+async def timed_replay(
+    runner: Runner, events: int, batch: int, profile: cProfile.Profile | None, note: str = ""
+) -> float:
+    """`runner.rebuild_all`, timed (and profiled), with its line printed; its seconds."""
+    cpu, started = time.process_time(), time.perf_counter()
+    if profile is not None:
+        profile.enable()
+    await runner.rebuild_all(runner.projections)
+    if profile is not None:
+        profile.disable()
+    total, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(
+        f"projection replay events={events} seconds={total:.2f}"
+        f" rate={rate(events, total)} batch={batch} client_cpu={cpu:.2f}{note}",
+        flush=True,
+    )
+    return total
 
 
 def rate(events: int, seconds: float) -> int:
@@ -416,22 +424,9 @@ async def measure(
     try:
         store = EventStore(pool)
         runner = runner_for(pool, batch)
-        cpu = time.process_time()
-        if profile is not None:
-            profile.enable()
-        started = time.perf_counter()
-        await runner.rebuild_all(runner.projections)
-        total = time.perf_counter() - started
-        if profile is not None:
-            profile.disable()
+        total = await timed_replay(runner, base, batch, profile)
         names = ",".join(p.name for p in runner.projections)
         print(f"projection replay names={names} seconds={total:.2f}", flush=True)
-        cpu = time.process_time() - cpu
-        print(
-            f"projection replay events={base} seconds={total:.2f}"
-            f" rate={rate(base, total)} batch={batch} client_cpu={cpu:.2f}",
-            flush=True,
-        )
         async with pool.acquire() as conn:
             appended = await append(store, conn, iter(tail))
         started, cpu = time.perf_counter(), time.process_time()

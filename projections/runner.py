@@ -112,13 +112,12 @@ class Runner:
             await asyncio.sleep(0)
         return events
 
-    async def _write(self, projection: Projection, read: _Read) -> int:
+    async def _write(self, projection: Projection, read: _Read) -> None:
         """The batch's rows and its tracking record, in one transaction of its own."""
         async with self.store.transaction() as conn:
             await self._apply(conn, projection, read)
             tracking = Tracking(projection.name, read.position)
             await self.store.insert_tracking(tracking, conn=conn, after=read.start)
-        return read.position
 
     async def _write_together(
         self, conn: Any, projections: Sequence[Projection], read: _Read
