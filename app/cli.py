@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import replace
 
-from app.db import connect, connect_patiently
+from app.db import connect
 from app.embedded import embedded_dsn, start_embedded
-from app.migrate import migrate
+from app.migrate import migrate_database
 from app.settings import Provider, Settings
 
 log = logging.getLogger("tribune")
@@ -26,14 +26,6 @@ def database_url(settings: Settings) -> tuple[str, bool]:
     return embedded_dsn(server), True
 
 
-async def _migrate(dsn: str) -> list[str]:
-    conn = await connect_patiently(dsn)
-    try:
-        return await migrate(conn)
-    finally:
-        await conn.close()
-
-
 async def _is_empty(dsn: str) -> bool:
     conn = await connect(dsn)
     try:
@@ -44,7 +36,7 @@ async def _is_empty(dsn: str) -> bool:
 
 def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
     dsn, _embedded = database_url(settings)
-    applied = asyncio.run(_migrate(dsn))
+    applied = asyncio.run(migrate_database(dsn))
     print("applied: " + (", ".join(applied) or "nothing, already up to date"))
     return 0
 
@@ -53,7 +45,7 @@ def cmd_demo(settings: Settings, _: argparse.Namespace) -> int:
     from app.demo import load_demo
 
     dsn, _embedded = database_url(settings)
-    asyncio.run(_migrate(dsn))
+    asyncio.run(migrate_database(dsn))
     print(asyncio.run(load_demo(dsn, settings)))
     return 0
 
@@ -71,7 +63,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         first = f"Tribune on http://{settings.host}:{settings.port} ({where}){identity}"
         print(first, flush=True)
         dsn, embedded = database_url(settings)
-        asyncio.run(_migrate(dsn))
+        asyncio.run(migrate_database(dsn))
         if args.demo or (embedded and asyncio.run(_is_empty(dsn))):
             from app.demo import load_demo
 
@@ -116,7 +108,7 @@ def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
     from app.projector import rebuild, run_projector
 
     dsn, _embedded = database_url(settings)
-    asyncio.run(_migrate(dsn))
+    asyncio.run(migrate_database(dsn))
     if args.action == "run":
         asyncio.run(run_projector(dsn, settings))
         return 0

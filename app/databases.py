@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit, urlunsplit
 
 from app.db import connect
-from app.migrate import migrate
+from app.migrate import migrate_database
 
 
 def with_database(dsn: str, name: str) -> str:
@@ -31,9 +31,5 @@ async def create_database(server_dsn: str, name: str, *, migrated: bool = True) 
         await admin.close()
     dsn = with_database(server_dsn, name)
     if migrated:
-        conn = await connect(dsn)
-        try:
-            await migrate(conn)
-        finally:
-            await conn.close()
+        await migrate_database(dsn)
     return dsn

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import asyncpg
 
+from app.db import connect_patiently
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 # Any constant: it only keeps two processes from migrating at the same time.
@@ -60,3 +62,12 @@ async def migrate(conn: asyncpg.Connection, folder: Path = MIGRATIONS_DIR) -> li
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
     return applied
+
+
+async def migrate_database(dsn: str) -> list[str]:
+    """`migrate` on a connection of its own; a server just started is waited for."""
+    conn = await connect_patiently(dsn)
+    try:
+        return await migrate(conn)
+    finally:
+        await conn.close()

@@ -18,6 +18,10 @@ whose rows are the very ones it was last rendered from is sent again as it was
 (`render_if_changed`): its rows are still read each time, so it is never older than
 the cache's TTL and one render, but an unchanged receipt page is not rendered anew every
 few seconds.
+
+A submission's permanent page is kept longer: until what it shows changes
+(`cached_until_changed`). The database says when (app/pagechanges.py); while this worker
+does not hear it, such pages are kept for the TTL like any other.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import logging
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -40,6 +44,7 @@ from app.templating import language_of, remember_language, render
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 Key = tuple[str, str, str, str, str]
+Tag = Callable[[Request], str]  # what a page shows, as change notices name it
 Page = tuple[bytes, str]  # body, media type
 
 log = logging.getLogger(__name__)
@@ -48,13 +53,17 @@ log = logging.getLogger(__name__)
 class PageCache:
     """Successful pages by site, address, language and htmx-ness, for `ttl` seconds."""
 
-    def __init__(self, ttl: float = 1.0, size: int = 5000) -> None:
-        self.ttl, self.size = ttl, size
+    def __init__(self, ttl: float = 1.0, size: int = 5000, unchanged: float = 600.0) -> None:
+        self.ttl, self.size, self.unchanged = ttl, size, unchanged
         self._pages: OrderedDict[Key, tuple[float, bytes, str]] = OrderedDict()
         self._rendering: dict[Key, asyncio.Future[Page | None]] = {}
         self._sources: OrderedDict[tuple[Key, str], tuple[dict[str, Any], Page]] = OrderedDict()
-
         self._refreshing: dict[Key, asyncio.Task[Response]] = {}
+        # Pages kept until a change notice names their tag, while notices are heard.
+        self.following = False
+        self._notices = 0  # how many so far: a render that saw one come may be stale
+        self._keys_of: dict[str, set[Key]] = {}
+        self._tag_of: dict[Key, str] = {}
 
     def get(self, key: Key) -> Page | None:
         """The page, while it is fresh."""
@@ -70,12 +79,41 @@ class PageCache:
             return None
         return hit[1], hit[2]
 
-    def put(self, key: Key, body: bytes, media_type: str) -> None:
-        kept_for = self.ttl * random.uniform(0.5, 1.0)
+    def put(
+        self, key: Key, body: bytes, media_type: str, tag: str | None = None, seen: int = -1
+    ) -> None:
+        """Kept for about the TTL; with a `tag`, until that changes, if no notice came
+        since the render began (`seen`) and notices are heard."""
+        self._untag(key)
+        if tag is not None and self.following and seen == self._notices:
+            kept_for = self.unchanged
+            self._tag_of[key] = tag
+            self._keys_of.setdefault(tag, set()).add(key)
+        else:
+            kept_for = self.ttl * random.uniform(0.5, 1.0)
         self._pages[key] = (time.monotonic() + kept_for, body, media_type)
         self._pages.move_to_end(key)
         while len(self._pages) > self.size:
-            self._pages.popitem(last=False)
+            self._untag(self._pages.popitem(last=False)[0])
+
+    def changed(self, tags: Iterable[str] | None) -> None:
+        """Pages showing these (None: anything) have changed: dropped at once."""
+        self._notices += 1
+        if tags is None:
+            keys = list(self._tag_of)
+        else:
+            keys = [key for tag in tags for key in self._keys_of.get(tag, ())]
+        for key in keys:
+            self._untag(key)
+            self._pages.pop(key, None)
+
+    def _untag(self, key: Key) -> None:
+        tag = self._tag_of.pop(key, None)
+        if tag is not None:
+            keys = self._keys_of[tag]
+            keys.discard(key)
+            if not keys:
+                del self._keys_of[tag]
 
     def rendered_from(self, key: tuple[Key, str], context: dict[str, Any]) -> Page | None:
         """The page last rendered under `key`, if it was rendered from `context`."""
@@ -88,7 +126,9 @@ class PageCache:
         while len(self._sources) > self.size:
             self._sources.popitem(last=False)
 
-    async def render_once(self, key: Key, render: Endpoint, request: Request) -> Response:
+    async def render_once(
+        self, key: Key, render: Endpoint, request: Request, tag: Tag | None = None
+    ) -> Response:
         """Render a missing page; who asks for it meanwhile gets the same page."""
         pending = self._rendering.get(key)
         if pending is not None:
@@ -98,21 +138,22 @@ class PageCache:
             return await render(request)  # the first render failed: try for oneself
         pending = self._rendering[key] = asyncio.get_running_loop().create_future()
         page: Page | None = None
+        seen = self._notices
         try:
             response = await render(request)
             if response.status_code == 200:
                 page = (bytes(response.body), response.media_type or "")
-                self.put(key, *page)
+                self.put(key, *page, tag=tag(request) if tag else None, seen=seen)
             return response
         finally:  # even when the reader went away: the others still wait
             del self._rendering[key]
             pending.set_result(page)
 
-    def refresh(self, key: Key, render: Endpoint, request: Request) -> None:
+    def refresh(self, key: Key, render: Endpoint, request: Request, tag: Tag | None) -> None:
         """Render the page again in the background, unless that is under way."""
         if key in self._rendering or key in self._refreshing:
             return
-        task = asyncio.ensure_future(self.render_once(key, render, request))
+        task = asyncio.ensure_future(self.render_once(key, render, request, tag))
         self._refreshing[key] = task  # kept until done: the loop holds tasks weakly
         task.add_done_callback(functools.partial(self._refreshed, key))
 
@@ -159,7 +200,16 @@ def _shared(request: Request) -> PageCache | None:
 def cached(endpoint: Endpoint) -> Endpoint:
     """Serve a kept copy of a successful page from memory (an expired one while it is
     rendered again); render it otherwise."""
+    return _serve_kept(endpoint, None)
 
+
+def cached_until_changed(tag: Tag) -> Callable[[Endpoint], Endpoint]:
+    """`cached`, and kept until a change notice names `tag(request)` (at most
+    `PageCache.unchanged` seconds)."""
+    return functools.partial(_serve_kept, tag=tag)
+
+
+def _serve_kept(endpoint: Endpoint, tag: Tag | None) -> Endpoint:
     @functools.wraps(endpoint)
     async def serve(request: Request) -> Response:
         pages = _shared(request)
@@ -169,9 +219,9 @@ def cached(endpoint: Endpoint) -> Endpoint:
         if (hit := pages.get(key)) is not None:
             return _response(request, hit)
         if (expired := pages.stale(key)) is not None:
-            pages.refresh(key, endpoint, request)
+            pages.refresh(key, endpoint, request, tag)
             return _response(request, expired)
-        return await pages.render_once(key, endpoint, request)
+        return await pages.render_once(key, endpoint, request, tag)
 
     return serve
 

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.pagecache import cached, render_if_changed
+from app.pagecache import cached, cached_until_changed, render_if_changed
 from app.templating import render
 from domain import REGIONS, Channel, is_valid_receipt, normalize_receipt
 from projections import queries
@@ -68,7 +68,12 @@ async def submission_list(request: Request) -> Response:
     return render(request, name, context)
 
 
-@cached
+def receipt_of(request: Request) -> str:
+    """What names a submission's page in change notices (app/pagechanges.py)."""
+    return normalize_receipt(request.path_params["receipt"])
+
+
+@cached_until_changed(receipt_of)
 async def submission_show(request: Request) -> Response:
     text = request.path_params["receipt"]
     if not is_valid_receipt(text):

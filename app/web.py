@@ -24,6 +24,7 @@ from app.db import create_pool
 from app.headers import SecurityHeaders
 from app.mapping import build_mapper
 from app.pagecache import PageCache, ServeCachedPages
+from app.pagechanges import follow_page_changes
 from app.projector import run_background
 from app.ratelimit import PerAddressLimit, new_limiter
 from app.repository import Repository
@@ -101,6 +102,7 @@ def create_app(
         repository = Repository(store, build_mapper(settings.cipher_key))
         stop = asyncio.Event()
         running = projector and asyncio.create_task(run_background(store, settings, stop))
+        notices = asyncio.create_task(follow_page_changes(database_url, app.state.pages, stop))
         try:
             with settled_memory():
                 yield {"pool": pool, "reads": reads, "store": store, "repository": repository}
@@ -108,6 +110,7 @@ def create_app(
             stop.set()
             if running:
                 await running
+            await notices
             await app.state.pages.close()  # its renders read from `reads`
             await reads.close()
             await pool.close()

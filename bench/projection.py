@@ -58,6 +58,7 @@ from app import databases  # noqa: E402
 from app.db import create_pool  # noqa: E402
 from app.embedded import embedded_dsn, start_embedded  # noqa: E402
 from app.mapping import build_mapper  # noqa: E402
+from app.migrate import migrate_database  # noqa: E402
 from app.projector import REBUILD_CONNECTIONS, build_runner  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from app.store import EventStore  # noqa: E402
@@ -525,6 +526,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"projection batch sizes={','.join(map(str, batches))}", flush=True)
     if args.reuse:
         dsn = databases.with_database(server_dsn, DATABASE)
+        asyncio.run(migrate_database(dsn))  # kept by an older version, say
         asyncio.run(replay_again(dsn, batches, args.profile))
         return
     asyncio.run(run(server_dsn, events, catchup, batches, args.keep, args.profile))

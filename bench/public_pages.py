@@ -115,6 +115,7 @@ from app.databases import drop_database, with_database  # noqa: E402
 from app.db import connect, create_pool  # noqa: E402
 from app.embedded import embedded_dsn, start_embedded  # noqa: E402
 from app.mapping import build_mapper  # noqa: E402
+from app.migrate import migrate_database  # noqa: E402
 from app.projector import build_runner  # noqa: E402
 from app.repository import Repository  # noqa: E402
 from app.services import SubmissionForm, receive_submission, run_command  # noqa: E402
@@ -974,6 +975,7 @@ def run(args: argparse.Namespace) -> None:
         server_dsn = embedded_dsn(start_embedded(PGDATA))
     if args.reuse:  # measure the database a previous --keep run left, as it is
         dsn = with_database(server_dsn, args.database)
+        asyncio.run(migrate_database(dsn))  # kept by an older version, say
         size = asyncio.run(count_submissions(dsn))
         ids = [c.id for c in make_consultations(datetime.now(UTC))[:3]]
         measure_size(args, dsn, size, ids)

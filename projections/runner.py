@@ -179,10 +179,10 @@ class Runner:
                 moved = await self._follow_once(held)
             except RETRIED:  # the store unreachable: the locks' holders will see it too
                 log.warning("following interrupted; retrying", exc_info=True)
-                await _first_of(stop, stop, self.retry_interval)
+                await first_of(stop, stop, self.retry_interval)
                 continue
             if not moved:
-                await _first_of(woken, stop, self.poll_interval)
+                await first_of(woken, stop, self.poll_interval)
             else:  # under a stream of commits, a few events a batch instead of one
                 await asyncio.sleep(self.pace - (time.monotonic() - started))
 
@@ -257,7 +257,7 @@ class Runner:
                             await _unlock(conn, projection.name)
             except RETRIED:
                 log.warning("%s interrupted; retrying", projection.name, exc_info=True)
-            await _first_of(stop, stop, self.retry_interval)
+            await first_of(stop, stop, self.retry_interval)
 
     async def rebuild(self, projection: Projection, progress: Progress | None = None) -> int:
         """Empty the projection's tables and replay it from the first event."""
@@ -397,7 +397,7 @@ async def _while_held(lock: Any, name: str, held: dict[str, int], stop: asyncio.
     """
     while not stop.is_set() and name in held:
         await lock.fetchval("SELECT 1")
-        await _first_of(stop, stop, LOCK_CHECK_SECONDS)
+        await first_of(stop, stop, LOCK_CHECK_SECONDS)
 
 
 def _names(projections: Sequence[Projection]) -> str:
@@ -466,7 +466,7 @@ def _closed_if_in_doubt(conn: Any) -> Iterator[None]:
         raise
 
 
-async def _first_of(first: asyncio.Event, second: asyncio.Event, timeout: float) -> None:
+async def first_of(first: asyncio.Event, second: asyncio.Event, timeout: float) -> None:
     """Wait until either event is set, or the timeout passes."""
     waiters = [asyncio.ensure_future(first.wait()), asyncio.ensure_future(second.wait())]
     try:

@@ -166,3 +166,52 @@ async def test_closing_stops_the_renders_in_the_background() -> None:
     assert pages._refreshing == {}
     kept = pages._pages[pagecache._key(reader_of(pages))]
     assert kept[1] == b"<p>rendu 1</p>"
+
+
+def kept_until_changed(pages: PageCache, seconds: float = 0.01) -> Any:
+    """A submission's page, named "X" in change notices, from a cache that hears them."""
+    pages.following = True
+    return pagecache.cached_until_changed(lambda request: "X")(SlowPage(seconds=seconds))
+
+
+async def test_a_page_kept_until_changed_outlives_the_ttl_and_goes_once_named() -> None:
+    pages = PageCache(ttl=0.05)
+    serve = kept_until_changed(pages)
+    await serve(reader_of(pages))
+    await asyncio.sleep(0.12)  # more than the TTL and its grace
+    assert (await serve(reader_of(pages))).body == b"<p>rendu 1</p>"
+    pages.changed(["Y"])  # another page
+    assert (await serve(reader_of(pages))).body == b"<p>rendu 1</p>"
+    pages.changed(["X"])
+    assert (await serve(reader_of(pages))).body == b"<p>rendu 2</p>"  # at once, not stale
+    pages.changed(None)  # every page
+    assert (await serve(reader_of(pages))).body == b"<p>rendu 3</p>"
+
+
+async def test_unless_notices_are_heard_such_a_page_is_kept_for_the_ttl() -> None:
+    pages = PageCache(ttl=0.05)
+    serve = kept_until_changed(pages)
+    pages.following = False
+    await serve(reader_of(pages))
+    await asyncio.sleep(0.12)
+    assert (await serve(reader_of(pages))).body == b"<p>rendu 2</p>"
+
+
+async def test_a_render_that_a_notice_overtook_is_kept_for_the_ttl_only() -> None:
+    """Its rows may have been read before the change the notice is about."""
+    pages = PageCache(ttl=0.05)
+    serve = kept_until_changed(pages, seconds=0.05)
+    rendering = asyncio.ensure_future(serve(reader_of(pages)))
+    await asyncio.sleep(0.02)
+    pages.changed(["Y"])  # any notice: which rows the render read is not known
+    await rendering
+    await asyncio.sleep(0.12)
+    assert (await serve(reader_of(pages))).body == b"<p>rendu 2</p>"
+
+
+def test_a_page_pushed_out_by_newer_ones_leaves_no_trace_behind() -> None:
+    pages = PageCache(ttl=10, size=1)
+    pages.following = True
+    pages.put(KEY, b"1", "text/html", tag="X", seen=0)
+    pages.put((*KEY[:2], "?page=2", "fr", ""), b"2", "text/html", tag="Y", seen=0)
+    assert pages._keys_of == {"Y": {(*KEY[:2], "?page=2", "fr", "")}}

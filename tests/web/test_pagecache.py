@@ -14,8 +14,10 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from app.pagecache import PageCache
 from app.settings import Settings
 from app.web import create_app
+from domain.receipt import receipt_number
 from tests.web.test_sessions import signed_in
 
 TTL = 1.0  # a page is kept 0.5 to 1 s
@@ -101,3 +103,100 @@ async def test_a_page_asked_for_under_another_host_name_is_not_shown_to_others(
     forged = await client.get("/", headers={"Host": "evil.example"})
     assert "http://evil.example/" in forged.text
     assert "evil.example" not in (await client.get("/")).text
+
+
+@pytest.fixture
+async def heard(database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, PageCache]]:
+    """A client, and the page cache of its app once it hears change notices."""
+    settings = replace(Settings.from_env(), page_cache_seconds=TTL)
+    app = create_app(database_url, settings, projector=False)
+    async with LifespanManager(app) as manager:
+        pages: PageCache = app.state.pages
+        await following(pages)
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://tribune.test") as c:
+            yield c, pages
+
+
+async def following(pages: PageCache, seconds: float = 10) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if pages.following:
+            return
+        await asyncio.sleep(0.02)
+    pytest.fail("the page cache does not hear change notices")
+
+
+async def a_submission(pool: asyncpg.Pool) -> str:
+    """A received submission, straight into the read table; its receipt number."""
+    number = receipt_number(uuid4())
+    await pool.execute(
+        "INSERT INTO public_submissions (submission_id, consultation_id, receipt_number,"
+        " channel, language, status, received_at) VALUES ($1, $2, $3, 'web', 'fr', 'received',"
+        " now())",
+        uuid4(),
+        uuid4(),
+        number,
+    )
+    return number
+
+
+async def a_page_read(client: httpx.AsyncClient, pool: asyncpg.Pool) -> str:
+    """A new submission whose page was just read (and so kept); its receipt number."""
+    number = await a_submission(pool)
+    assert "Reçu" in (await client.get(f"/avis/{number}")).text
+    return number
+
+
+async def unheard(pool: asyncpg.Pool, sql: str, *args: object) -> None:
+    """A change the read tables do not tell the web workers of (triggers off)."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SET LOCAL session_replication_role = replica")
+        await conn.execute(sql, *args)
+
+
+PUBLISHED = "UPDATE public_submissions SET status = 'published', published_at = now(),"
+PUBLISHED += " text = $2 WHERE receipt_number = $1"
+
+
+async def test_a_submissions_page_is_kept_past_the_ttl_while_it_does_not_change(
+    heard: tuple[httpx.AsyncClient, PageCache], pool: asyncpg.Pool
+) -> None:
+    client, _ = heard
+    number = await a_page_read(client, pool)
+    await unheard(pool, PUBLISHED, number, "Un avis publié en silence.")
+    await asyncio.sleep(2 * TTL + 0.1)  # kept no longer than this, were it any page
+    for _ in range(3):
+        assert "publié en silence" not in (await client.get(f"/avis/{number}")).text
+        await asyncio.sleep(0.05)
+
+
+async def test_a_change_to_a_submission_shows_on_its_page_at_once(
+    heard: tuple[httpx.AsyncClient, PageCache], pool: asyncpg.Pool
+) -> None:
+    client, _ = heard
+    number = await a_page_read(client, pool)
+    await pool.execute(PUBLISHED, number, "Un avis publié à l'instant.")
+    for _ in range(20):  # 0.2 s at most: well before the TTL would expire the copy
+        if "publié à l&#39;instant" in (await client.get(f"/avis/{number}")).text:
+            break
+        await asyncio.sleep(0.01)
+    else:
+        pytest.fail("the page still shows the submission as it was")
+
+
+async def test_once_its_connection_is_lost_such_pages_are_forgotten_and_heard_again(
+    heard: tuple[httpx.AsyncClient, PageCache], pool: asyncpg.Pool
+) -> None:
+    client, pages = heard
+    number = await a_page_read(client, pool)
+    await unheard(pool, PUBLISHED, number, "Publié pendant la coupure.")
+    await pool.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE application_name = 'tribune-page-changes' AND datname = current_database()"
+    )
+    for _ in range(100):
+        if not pages.following:
+            break
+        await asyncio.sleep(0.01)
+    assert "Publié pendant la coupure" in (await client.get(f"/avis/{number}")).text
+    await following(pages)  # listening again, a second later

@@ -1,0 +1,96 @@
+"""The read tables say which public pages changed, at commit (migration 0012)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import asyncpg
+import pytest
+
+from app.db import connect
+from app.pagechanges import CHANNEL, tags_of
+
+
+@pytest.fixture
+async def notices(database_url: str) -> AsyncIterator[list[str]]:
+    """The payloads of the notices sent while the test runs."""
+    heard: list[str] = []
+    conn = await connect(database_url)
+    await conn.add_listener(CHANNEL, lambda *args: heard.append(args[3]))
+    yield heard
+    await conn.close()
+
+
+async def received(pool: asyncpg.Pool, *receipts: str) -> None:
+    await pool.execute(
+        "INSERT INTO public_submissions (submission_id, consultation_id, receipt_number,"
+        " channel, language, status, received_at)"
+        " SELECT gen_random_uuid(), $1, r, 'web', 'fr', 'received', $2 FROM unnest($3::text[]) r",
+        uuid4(),
+        datetime.now(UTC),
+        list(receipts),
+    )
+
+
+async def heard_after(notices: list[str]) -> list[str]:
+    """What was heard once the notices of what came before had time to arrive."""
+    await asyncio.sleep(0.2)
+    heard = list(notices)
+    notices.clear()
+    return heard
+
+
+async def test_a_change_names_the_pages_of_the_rows_it_changed(
+    pool: asyncpg.Pool, notices: list[str]
+) -> None:
+    await received(pool, "AAA111AAA", "BBB222BBB", "CCC333CCC")
+    assert await heard_after(notices) == []  # a new row: no page of it was kept
+    await pool.execute(
+        "UPDATE public_submissions SET status = 'published'"
+        " WHERE receipt_number IN ('AAA111AAA', 'BBB222BBB')"
+    )
+    [payload] = await heard_after(notices)
+    assert sorted(tags_of(payload) or []) == ["AAA111AAA", "BBB222BBB"]
+
+
+async def test_a_change_of_no_row_and_a_change_rolled_back_say_nothing(
+    pool: asyncpg.Pool, notices: list[str]
+) -> None:
+    await received(pool, "DDD444DDD")
+    await heard_after(notices)
+    await pool.execute("UPDATE public_submissions SET status = 'x' WHERE receipt_number = 'none'")
+    with pytest.raises(asyncpg.DivisionByZeroError):
+        await refused_then_failed(pool)
+    assert await heard_after(notices) == []
+
+
+async def refused_then_failed(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("UPDATE public_submissions SET status = 'refused'")
+        await conn.execute("SELECT 1 / 0")
+
+
+async def test_more_rows_than_one_notice_holds_mean_every_page(
+    pool: asyncpg.Pool, notices: list[str]
+) -> None:
+    await received(pool, *(f"M{n:08d}" for n in range(501)))
+    await pool.execute("UPDATE public_submissions SET region = 'QC-06'")
+    assert await heard_after(notices) == ["*"]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "TRUNCATE public_submissions",
+        "DELETE FROM public_submissions",
+        "UPDATE public_consultations SET status = 'cancelled'",  # titles shown on the pages
+    ],
+)
+async def test_rows_emptied_or_a_consultation_changed_mean_every_page(
+    pool: asyncpg.Pool, notices: list[str], statement: str
+) -> None:
+    await pool.execute(statement)
+    assert await heard_after(notices) == ["*"]
