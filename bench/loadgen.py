@@ -1,7 +1,7 @@
 """A fixed-rate (open-loop) HTTP load, as wrk2 `-R` gives: no coordinated omission.
 
-    python bench/loadgen.py URL PATHS_FILE --rate R [--connections C] [--duration S]
-                            [--warmup S] [--timeout S]
+    python bench/loadgen.py URL PATHS_FILE (--rate R | --closed) [--connections C]
+                            [--duration S] [--warmup S] [--timeout S]
 
 C persistent keep-alive connections share one schedule: request i (0, 1, 2, ...) is due
 at start + i / R and goes on connection i mod C, so each connection asks every C / R
@@ -23,6 +23,13 @@ time: on the 2 cores it shares with the server, the server's figures are honest 
 while the generator stays far from a full core. `send_lag` is how late requests left
 compared with when they were due, counting only connections that were idle then: the
 generator's own timer slack (libuv timers have 1 ms resolution).
+
+--closed: a closed loop instead, as wrk gives: each connection asks again as soon as it
+has its answer, and a latency counts from when its request was sent. Connection k starts
+at line k * 7919 of the list. Every request sent in the measured window counts (an error
+as slower than any answer). wrk's own latency figures were found wrong under load: at
+256 connections their mean came out five times what its own throughput allows
+(Little's law: connections / requests per second), so the bench uses this instead.
 
 Prints one line: `LOADGEN_JSON {...}` (see `Report`).
 """
@@ -96,6 +103,7 @@ class Plan:
     warmup: float
     duration: float
     timeout: float
+    closed: bool = False
 
     def due(self, i: int) -> float:
         return i / self.rate
@@ -118,6 +126,7 @@ class Tally:
     errors: Counter[str] = field(default_factory=Counter)
     last_answer: float = 0.0
     all_answers: int = 0  # warm-up included: what the server did while it was measured
+    sent: int = 0  # closed loop: requests sent in the measured window
 
 
 async def connect(plan: Plan) -> Connection:
@@ -148,15 +157,9 @@ async def one(plan: Plan, connection: Connection, i: int, start: float, tally: T
     except (OSError, httptools.HttpParserError) as error:
         tally.errors[type(error).__name__ if measured else "warmup"] += 1
         return False
-    answered = time.perf_counter()
     tally.all_answers += 1
     if measured:
-        tally.statuses[status] += 1
-        if status >= 400:
-            tally.errors["status"] += 1
-        else:
-            tally.latencies.append(answered - due)
-        tally.last_answer = max(tally.last_answer, answered)
+        answered(tally, status, time.perf_counter(), due)
     return not connection.lost and connection.parser.should_keep_alive()
 
 
@@ -174,6 +177,39 @@ async def client(plan: Plan, k: int, connection: Connection, start: float, tally
                 tally.errors["connect"] += 1
                 return
     connection.close()
+
+
+async def closed_client(
+    plan: Plan, k: int, connection: Connection, start: float, tally: Tally
+) -> None:
+    """Closed loop: request after request on one connection, each as the last is answered."""
+    window, i = start + plan.warmup, k * 7919
+    end = window + plan.duration
+    while (sent := time.perf_counter()) < end:
+        measured = sent >= window
+        tally.sent += measured
+        try:
+            async with asyncio.timeout(plan.timeout):
+                status = await connection.ask(plan.requests[i % len(plan.requests)])
+        except (TimeoutError, OSError, httptools.HttpParserError) as error:
+            tally.errors[type(error).__name__ if measured else "warmup"] += 1
+            connection.close()
+            connection = await connect(plan)
+            continue
+        i += 1
+        tally.all_answers += 1
+        if measured:
+            answered(tally, status, time.perf_counter(), sent)
+    connection.close()
+
+
+def answered(tally: Tally, status: int, at: float, since: float) -> None:
+    tally.statuses[status] += 1
+    if status >= 400:
+        tally.errors["status"] += 1
+    else:
+        tally.latencies.append(at - since)
+    tally.last_answer = max(tally.last_answer, at)
 
 
 @dataclass(frozen=True)
@@ -204,9 +240,9 @@ def percentile(values: list[float], share: float, count: int) -> float:
 
 
 def report(plan: Plan, tally: Tally, start: float, cpu: float, wall: float) -> Report:
-    due = plan.total - plan.first_measured
+    due = tally.sent if plan.closed else plan.total - plan.first_measured
     done = sorted(tally.latencies)
-    window_start = start + plan.due(plan.first_measured)
+    window_start = start + (plan.warmup if plan.closed else plan.due(plan.first_measured))
     lags = sorted(tally.send_lags)
     errors = due - len(done)
     kinds = dict(tally.errors)
@@ -238,7 +274,8 @@ async def run(plan: Plan) -> Report:
     connections = await asyncio.gather(*(connect(plan) for _ in range(plan.connections)))
     tally = Tally()
     start = time.perf_counter() + 0.2
-    await asyncio.gather(*(client(plan, k, c, start, tally) for k, c in enumerate(connections)))
+    each = closed_client if plan.closed else client
+    await asyncio.gather(*(each(plan, k, c, start, tally) for k, c in enumerate(connections)))
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
     return report(plan, tally, start, cpu, time.monotonic() - began)
@@ -253,11 +290,12 @@ def plan_from(args: argparse.Namespace) -> Plan:
         host=host,
         port=port,
         requests=[f"GET {path} HTTP/1.1\r\n{head}".encode() for path in paths],
-        rate=args.rate,
+        rate=args.rate or 0.0,
         connections=args.connections,
         warmup=args.warmup,
         duration=args.duration,
         timeout=args.timeout,
+        closed=args.closed,
     )
 
 
@@ -265,7 +303,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("url", help="http://127.0.0.1:PORT")
     parser.add_argument("paths", help="a file of URL paths, one a line")
-    parser.add_argument("--rate", type=float, required=True, help="requests a second, in all")
+    loop = parser.add_mutually_exclusive_group(required=True)
+    loop.add_argument("--rate", type=float, help="requests a second, in all")
+    loop.add_argument("--closed", action="store_true", help="a closed loop, as wrk gives")
     parser.add_argument("--connections", type=int, default=256)
     parser.add_argument("--duration", type=float, default=15, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=2, help="seconds sent, not counted")

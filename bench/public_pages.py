@@ -5,8 +5,7 @@
                                  [--fixed-clients C] [--rate R] [--quick]
                                  [--page-cache S] [--keep] [--reuse]
 
-Needs `wrk` (Debian: `apt-get install -y wrk`, as root); the script says so and stops
-if it is missing. Without --dsn, an embedded PostgreSQL is started in var/bench-pgdata
+Without --dsn, an embedded PostgreSQL is started in var/bench-pgdata
 (shared with the other benches). The database `bench_pages` is dropped, created and
 migrated at the start, and dropped at the end unless --keep (--database to name another).
 
@@ -26,20 +25,24 @@ one to the next), the script:
    region and channel filters, a French search; permanent pages /avis/<receipt>,
    statistics, ledger; each in French and with ?lang=en) and checks every URL answers
    200. Hot pages make ~70 % of the requests; the rest is a long tail (3 000 distinct
-   permanent pages, pages 3 to 20 of the list) that a short page cache cannot absorb;
+   permanent pages, pages 3 to 20 of the list). The permanent pages are kept until they
+   change (app/pagechanges.py), and 3 000 fit in each worker's cache (5 000 pages): once
+   read, they are answered from memory;
 5. for each worker count W: serves the app as production does (`uvicorn --factory
    app.asgi:create --workers W --http httptools --loop uvloop`, DATABASE_URL, no
-   projector in the web process, no access log) and, for each client count C, runs
-   `wrk -t 2 -c C -d S --latency` with bench/public_pages.lua while a writer process
+   projector in the web process, no access log) and, for each client count C, runs a
+   closed loop of C connections (`bench/loadgen.py --closed`, 2 s of warm-up not counted,
+   each connection starting at its own place in the list) while a writer process
    receives submissions at --rate per second through app.services.receive_submission
    and publishes about 70 % of them a moment later. One line per case:
 
     pages submissions=<N> clients=<C> workers=<W> rps=<r> p50_ms=<x> p90_ms=<y>
           p99_ms=<z> max_ms=<m> errors=<k>
 
-   errors = responses with a status of 400 or more + socket errors (connect, read,
-   write, timeout), as wrk counts them; every URL was checked to answer 200 beforehand,
-   so a redirect cannot hide among the successes.
+   errors = responses with a status of 400 or more + socket errors and timeouts; every
+   URL was checked to answer 200 beforehand, so a redirect cannot hide among the
+   successes. (wrk did this until 2026-11-29: its latencies came out impossible under
+   load, a mean five times what its own throughput allowed at 256 connections.)
 
    Then, for each rate R in --rates, the same URL list at a fixed rate (an open loop,
    as wrk2 -R would give: bench/loadgen.py, --fixed-clients connections, default 256,
@@ -86,7 +89,6 @@ import os
 import random
 import re
 import resource
-import shutil
 import socket
 import statistics
 import subprocess
@@ -133,7 +135,6 @@ from domain import (  # noqa: E402
 )
 
 PGDATA = REPO / "var" / "bench-pgdata"
-LUA = Path(__file__).with_suffix(".lua")
 LOADGEN = Path(__file__).with_name("loadgen.py")
 DATABASE = "bench_pages"
 DEFAULT_SIZES = (10_000, 1_000_000)
@@ -625,7 +626,7 @@ async def url_mix(base: str, dsn: str) -> list[Page]:
     tail += [english(p) if i % 3 == 0 else p for i, p in enumerate(deep * 4)]
     rounds = max(1, round(len(tail) * 0.7 / 0.3 / (len(hot) * 1.5)))
     mixed = tail + (hot + [english(p) for p in hot[::2]]) * rounds
-    random.Random(SEED).shuffle(mixed)  # a fixed order: wrk cycles through it
+    random.Random(SEED).shuffle(mixed)  # a fixed order: the load cycles through it
     return mixed
 
 
@@ -754,7 +755,7 @@ class CpuMeter:
         return spent
 
 
-# -- wrk ----------------------------------------------------------------------------------
+# -- the load -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -766,7 +767,7 @@ class Load:
     max_ms: float
     errors: int
     requests: int
-    tool_cpu: float  # CPU seconds the load tool itself used (wrk or bench/loadgen.py)
+    tool_cpu: float  # CPU seconds the load tool itself used (bench/loadgen.py)
 
 
 def run_tool(command: list[str], marker: str) -> tuple[dict[str, Any], float]:
@@ -780,26 +781,13 @@ def run_tool(command: list[str], marker: str) -> tuple[dict[str, Any], float]:
     return found, cpu
 
 
-def run_wrk(base: str, paths_file: Path, clients: int, seconds: float) -> Load:
-    """Closed loop: each connection asks again as soon as it has its answer."""
-    command = ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds:g}s", "--latency"]
-    command += ["--timeout", "10s", "-s", str(LUA), base, "--", str(paths_file)]
-    found, cpu = run_tool(command, "WRK_JSON ")
-    return Load(
-        rps=found["requests"] / (found["duration_us"] / 1e6),
-        p50_ms=found["p50_us"] / 1000,
-        p90_ms=found["p90_us"] / 1000,
-        p99_ms=found["p99_us"] / 1000,
-        max_ms=found["max_us"] / 1000,
-        errors=sum(found[k] for k in ("connect", "read", "write", "status", "timeout")),
-        requests=found["requests"],
-        tool_cpu=cpu,
-    )
-
-
-def run_fixed_rate(base: str, paths_file: Path, clients: int, rate: float, seconds: float) -> Load:
-    """Open loop at `rate` requests/s over `clients` connections (bench/loadgen.py)."""
-    command = [sys.executable, str(LOADGEN), base, str(paths_file), "--rate", f"{rate:g}"]
+def run_loadgen(
+    base: str, paths_file: Path, clients: int, seconds: float, rate: float | None = None
+) -> Load:
+    """bench/loadgen.py: a closed loop (each connection asks again as soon as it has its
+    answer), or an open loop at `rate` requests/s over `clients` connections."""
+    command = [sys.executable, str(LOADGEN), base, str(paths_file)]
+    command += ["--rate", f"{rate:g}"] if rate else ["--closed"]
     command += ["--connections", str(clients), "--duration", f"{seconds:g}", "--warmup", "2"]
     found, cpu = run_tool(command, "LOADGEN_JSON ")
     return Load(
@@ -896,22 +884,20 @@ def measure_workers(
     open_ids: list[UUID],
     projector: subprocess.Popen[bytes],
 ) -> None:
-    """Closed-loop cases (wrk, --clients), then fixed-rate cases (--rates), one server."""
+    """Closed-loop cases (--clients), then fixed-rate cases (--rates), one server."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_server(dsn, workers, port, args.page_cache)
     try:
-        run_wrk(base, paths_file, 64, min(3.0, args.duration))  # warm-up, not counted
+        run_loadgen(base, paths_file, 64, min(5.0, args.duration))  # warm-up, not counted
         for clients in args.clients:
             label = f"pages submissions={size} clients={clients} workers={workers}"
-            load = partial(run_wrk, base, paths_file, clients, args.duration)
+            load = partial(run_loadgen, base, paths_file, clients, args.duration)
             measure_case(args, dsn, (server, projector), open_ids, label, load)
         for rate in args.rates:
             label = f"fixed submissions={size} clients={args.fixed_clients} workers={workers}"
             label += f" rate={rate:g}"
-            load = partial(
-                run_fixed_rate, base, paths_file, args.fixed_clients, rate, args.duration
-            )
+            load = partial(run_loadgen, base, paths_file, args.fixed_clients, args.duration, rate)
             measure_case(args, dsn, (server, projector), open_ids, label, load)
     finally:
         stop(server)
@@ -968,8 +954,6 @@ def measure_case(
 
 
 def run(args: argparse.Namespace) -> None:
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is needed: `apt-get install -y wrk` (as root), then run again")
     server_dsn = args.dsn
     if server_dsn is None:
         server_dsn = embedded_dsn(start_embedded(PGDATA))
@@ -1011,7 +995,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--duration", type=float, help="seconds per case (default 15)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument(
-        "--clients", type=int, nargs="*", default=[64, 256], help="wrk (closed loop) cases"
+        "--clients", type=int, nargs="*", default=[64, 256], help="closed-loop cases"
     )
     parser.add_argument(
         "--rates", type=float, nargs="*", default=[2000], help="fixed-rate cases (requests/s)"
