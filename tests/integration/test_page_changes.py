@@ -35,24 +35,38 @@ async def received(pool: asyncpg.Pool, *receipts: str) -> None:
     )
 
 
-async def heard_after(notices: list[str]) -> list[str]:
-    """What was heard once the notices of what came before had time to arrive."""
-    await asyncio.sleep(0.2)
-    heard = list(notices)
+async def heard_before_a_marker(pool: asyncpg.Pool, notices: list[str]) -> list[str]:
+    """What was heard before a change made now: notices arrive in the order of commits."""
+    await pool.execute("UPDATE public_consultations SET phone = phone WHERE false")  # '*'
+    for _ in range(500):
+        if notices and notices[-1] == "*":
+            break
+        await asyncio.sleep(0.01)
+    else:
+        pytest.fail("the marker's notice never came")
+    heard = notices[:-1]
     notices.clear()
     return heard
+
+
+async def heard_next(notices: list[str]) -> str:
+    for _ in range(500):
+        if notices:
+            return notices.pop(0)
+        await asyncio.sleep(0.01)
+    pytest.fail("no notice came")
 
 
 async def test_a_change_names_the_pages_of_the_rows_it_changed(
     pool: asyncpg.Pool, notices: list[str]
 ) -> None:
     await received(pool, "AAA111AAA", "BBB222BBB", "CCC333CCC")
-    assert await heard_after(notices) == []  # a new row: no page of it was kept
+    assert await heard_before_a_marker(pool, notices) == []  # new rows: no page was kept
     await pool.execute(
         "UPDATE public_submissions SET status = 'published'"
         " WHERE receipt_number IN ('AAA111AAA', 'BBB222BBB')"
     )
-    [payload] = await heard_after(notices)
+    payload = await heard_next(notices)
     assert sorted(tags_of(payload) or []) == ["AAA111AAA", "BBB222BBB"]
 
 
@@ -60,11 +74,10 @@ async def test_a_change_of_no_row_and_a_change_rolled_back_say_nothing(
     pool: asyncpg.Pool, notices: list[str]
 ) -> None:
     await received(pool, "DDD444DDD")
-    await heard_after(notices)
     await pool.execute("UPDATE public_submissions SET status = 'x' WHERE receipt_number = 'none'")
     with pytest.raises(asyncpg.DivisionByZeroError):
         await refused_then_failed(pool)
-    assert await heard_after(notices) == []
+    assert await heard_before_a_marker(pool, notices) == []
 
 
 async def refused_then_failed(pool: asyncpg.Pool) -> None:
@@ -78,7 +91,7 @@ async def test_more_rows_than_one_notice_holds_mean_every_page(
 ) -> None:
     await received(pool, *(f"M{n:08d}" for n in range(501)))
     await pool.execute("UPDATE public_submissions SET region = 'QC-06'")
-    assert await heard_after(notices) == ["*"]
+    assert await heard_next(notices) == "*"
 
 
 @pytest.mark.parametrize(
@@ -93,4 +106,4 @@ async def test_rows_emptied_or_a_consultation_changed_mean_every_page(
     pool: asyncpg.Pool, notices: list[str], statement: str
 ) -> None:
     await pool.execute(statement)
-    assert await heard_after(notices) == ["*"]
+    assert await heard_next(notices) == "*"
