@@ -108,12 +108,14 @@ def create_app(
                 yield {"pool": pool, "reads": reads, "store": store, "repository": repository}
         finally:
             stop.set()
-            if running:
-                await running
-            await notices
-            await app.state.pages.close()  # its renders read from `reads`
-            await reads.close()
-            await pool.close()
+            try:
+                if running:
+                    await running
+                await notices
+            finally:  # even if one of them failed
+                await app.state.pages.close()  # its renders read from `reads`
+                await reads.close()
+                await pool.close()
 
     app = Starlette(
         routes=routes,
