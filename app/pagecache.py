@@ -44,7 +44,8 @@ from app.templating import language_of, remember_language, render
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 Key = tuple[str, str, str, str, str]
-Tag = Callable[[Request], str]  # what a page shows, as change notices name it
+# What a page shows, as change notices name it; None: kept for the TTL only.
+Tag = Callable[[Request], str | None]
 Page = tuple[bytes, str]  # body, media type
 
 log = logging.getLogger(__name__)
@@ -83,18 +84,20 @@ class PageCache:
         self, key: Key, body: bytes, media_type: str, tag: str | None = None, seen: int = -1
     ) -> None:
         """Kept for about the TTL; with a `tag`, until that changes, if no notice came
-        since the render began (`seen`) and notices are heard."""
+        since the render began (`seen`) and notices are heard. A notice naming the tag
+        drops the page either way."""
         self._untag(key)
-        if tag is not None and self.following and seen == self._notices:
-            kept_for = self.unchanged
+        if tag is not None:
             self._tag_of[key] = tag
             self._keys_of.setdefault(tag, set()).add(key)
+        if tag is not None and self.following and seen == self._notices:
+            kept_for = self.unchanged
         else:
             kept_for = self.ttl * random.uniform(0.5, 1.0)
         self._pages[key] = (time.monotonic() + kept_for, body, media_type)
         self._pages.move_to_end(key)
         while len(self._pages) > self.size:
-            self._untag(self._pages.popitem(last=False)[0])
+            self._drop(next(iter(self._pages)))
 
     def changed(self, tags: Iterable[str] | None) -> None:
         """Pages showing these (None: anything) have changed: dropped at once."""
@@ -104,8 +107,11 @@ class PageCache:
         else:
             keys = [key for tag in tags for key in self._keys_of.get(tag, ())]
         for key in keys:
-            self._untag(key)
-            self._pages.pop(key, None)
+            self._drop(key)
+
+    def _drop(self, key: Key) -> None:
+        self._untag(key)
+        self._pages.pop(key, None)
 
     def _untag(self, key: Key) -> None:
         tag = self._tag_of.pop(key, None)
@@ -166,7 +172,7 @@ class PageCache:
             return
         # No longer a page to keep (gone, say, or failing): the next reader renders it
         # and gets that answer, as for any page not kept.
-        self._pages.pop(key, None)
+        self._drop(key)
         if error is not None and not isinstance(error, HTTPException):
             log.error("rendering a page again failed", exc_info=error)
 

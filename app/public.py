@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from app.i18n import LANGUAGES
 from app.pagecache import cached, cached_until_changed, render_if_changed
 from app.templating import render
 from domain import REGIONS, Channel, is_valid_receipt, normalize_receipt
@@ -68,8 +69,17 @@ async def submission_list(request: Request) -> Response:
     return render(request, name, context)
 
 
-def receipt_of(request: Request) -> str:
-    """What names a submission's page in change notices (app/pagechanges.py)."""
+QUERIES_KEPT = {"", *(f"lang={language}" for language in LANGUAGES)}
+
+
+def receipt_of(request: Request) -> str | None:
+    """What names a submission's page in change notices (app/pagechanges.py).
+
+    None (kept for the TTL only) when its address asks for more than a language: such
+    addresses are endless, and each would hold a place in the cache for minutes.
+    """
+    if request.url.query not in QUERIES_KEPT:
+        return None
     return normalize_receipt(request.path_params["receipt"])
 
 

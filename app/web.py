@@ -102,17 +102,18 @@ def create_app(
         repository = Repository(store, build_mapper(settings.cipher_key))
         stop = asyncio.Event()
         running = projector and asyncio.create_task(run_background(store, settings, stop))
-        notices = asyncio.create_task(follow_page_changes(database_url, app.state.pages, stop))
+        notices = asyncio.create_task(follow_page_changes(database_url, app.state.pages))
         try:
             with settled_memory():
                 yield {"pool": pool, "reads": reads, "store": store, "repository": repository}
         finally:
             stop.set()
+            notices.cancel()
             try:
                 if running:
                     await running
-                await notices
-            finally:  # even if one of them failed
+            finally:  # even if the projector failed
+                await asyncio.gather(notices, return_exceptions=True)
                 await app.state.pages.close()  # its renders read from `reads`
                 await reads.close()
                 await pool.close()

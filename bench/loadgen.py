@@ -127,6 +127,7 @@ class Tally:
     last_answer: float = 0.0
     all_answers: int = 0  # warm-up included: what the server did while it was measured
     sent: int = 0  # closed loop: requests sent in the measured window
+    in_window: int = 0  # closed loop: answers that came in the measured window
 
 
 async def connect(plan: Plan) -> Connection:
@@ -193,13 +194,21 @@ async def closed_client(
                 status = await connection.ask(plan.requests[i % len(plan.requests)])
         except (TimeoutError, OSError, httptools.HttpParserError) as error:
             tally.errors[type(error).__name__ if measured else "warmup"] += 1
+            status = 0
+        else:
+            i += 1
+            tally.all_answers += 1
+            at = time.perf_counter()
+            tally.in_window += window <= at <= end
+            if measured:
+                answered(tally, status, at, sent)
+        if status == 0 or connection.lost or not connection.parser.should_keep_alive():
             connection.close()
-            connection = await connect(plan)
-            continue
-        i += 1
-        tally.all_answers += 1
-        if measured:
-            answered(tally, status, time.perf_counter(), sent)
+            try:
+                connection = await connect(plan)
+            except OSError:
+                tally.errors["connect"] += 1
+                return
     connection.close()
 
 
@@ -253,7 +262,11 @@ def report(plan: Plan, tally: Tally, start: float, cpu: float, wall: float) -> R
         seconds=plan.duration,
         due=due,
         answered=len(done),
-        achieved_rps=len(done) / max(tally.last_answer - window_start, 1e-9),
+        achieved_rps=(
+            tally.in_window / plan.duration
+            if plan.closed
+            else len(done) / max(tally.last_answer - window_start, 1e-9)
+        ),
         p50_ms=percentile(done, 0.50, due),
         p90_ms=percentile(done, 0.90, due),
         p99_ms=percentile(done, 0.99, due),

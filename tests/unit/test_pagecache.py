@@ -215,3 +215,22 @@ def test_a_page_pushed_out_by_newer_ones_leaves_no_trace_behind() -> None:
     pages.put(KEY, b"1", "text/html", tag="X", seen=0)
     pages.put((*KEY[:2], "?page=2", "fr", ""), b"2", "text/html", tag="Y", seen=0)
     assert pages._keys_of == {"Y": {(*KEY[:2], "?page=2", "fr", "")}}
+
+
+async def test_a_notice_drops_such_a_page_even_while_it_is_kept_for_the_ttl_only() -> None:
+    pages = PageCache(ttl=10)
+    serve = kept_until_changed(pages)
+    pages.following = False  # kept for the TTL: named by a notice all the same
+    await serve(reader_of(pages))
+    pages.changed(["X"])
+    assert (await serve(reader_of(pages))).body == b"<p>rendu 2</p>"
+
+
+async def test_such_a_page_rendered_again_in_the_background_is_still_kept_until_changed() -> None:
+    pages = PageCache(ttl=0.1, unchanged=0.3)
+    serve = kept_until_changed(pages)
+    await serve(reader_of(pages))
+    await asyncio.sleep(0.32)  # past its time, within the grace: sent, and rendered again
+    assert (await serve(reader_of(pages))).body == b"<p>rendu 1</p>"
+    await asyncio.sleep(0.23)  # a copy kept for the TTL would be gone by now
+    assert (await serve(reader_of(pages))).body == b"<p>rendu 2</p>"

@@ -215,3 +215,19 @@ async def test_once_its_connection_is_lost_such_pages_are_forgotten_and_heard_ag
     await following(pages, hears=False)
     assert "Publié pendant la coupure" in (await client.get(f"/avis/{number}")).text
     await following(pages)  # listening again, a second later
+
+
+async def test_a_submissions_page_asked_for_with_another_query_is_kept_for_the_ttl_only(
+    heard: Heard, pool: asyncpg.Pool
+) -> None:
+    """Such addresses are endless: each would hold a place in the cache for minutes."""
+    client, _ = heard
+    number = await a_submission(pool)
+    await client.get(f"/avis/{number}?page=2")
+    await unheard(pool, PUBLISHED, number, "Publié sans un mot.")
+    await asyncio.sleep(2 * TTL + 0.1)
+    for _ in range(100):
+        if "Publié sans un mot" in (await client.get(f"/avis/{number}?page=2")).text:
+            return
+        await asyncio.sleep(0.02)
+    pytest.fail("the page was kept past the TTL")
