@@ -60,6 +60,7 @@ class Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.answer: asyncio.Future[int] | None = None
         self.lost = False
+        self.keep_alive = True  # read when an answer is complete: the parser forgets it after
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
@@ -75,6 +76,7 @@ class Connection(asyncio.Protocol):
         self._fail(exc or ConnectionResetError("closed by the server"))
 
     def on_message_complete(self) -> None:
+        self.keep_alive = self.parser.should_keep_alive()
         if self.answer is not None and not self.answer.done():
             self.answer.set_result(self.parser.get_status_code())
 
@@ -161,7 +163,7 @@ async def one(plan: Plan, connection: Connection, i: int, start: float, tally: T
     tally.all_answers += 1
     if measured:
         answered(tally, status, time.perf_counter(), due)
-    return not connection.lost and connection.parser.should_keep_alive()
+    return not connection.lost and connection.keep_alive
 
 
 async def client(plan: Plan, k: int, connection: Connection, start: float, tally: Tally) -> None:
@@ -202,7 +204,7 @@ async def closed_client(
             tally.in_window += window <= at <= end
             if measured:
                 answered(tally, status, at, sent)
-        if status == 0 or connection.lost or not connection.parser.should_keep_alive():
+        if status == 0 or connection.lost or not connection.keep_alive:
             connection.close()
             try:
                 connection = await connect(plan)
