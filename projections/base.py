@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, ClassVar
+from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
@@ -35,6 +36,13 @@ async def rows_for(conn: Any, sql: str, ids: Collection[Any]) -> list[Any]:
     return list(await conn.fetch(sql, list(ids))) if ids else []
 
 
+def carried_over(
+    state: dict[UUID, dict[str, Any]], wanted: set[UUID], carried: bool
+) -> dict[UUID, dict[str, Any]]:
+    """What the batch before left in memory of `wanted`, when it is carried over."""
+    return {k: state[k] for k in wanted & state.keys()} if carried else {}
+
+
 class Projection:
     """Subclasses set `name`, `tables`, `handles` and define one handler per event."""
 
@@ -57,8 +65,15 @@ class Projection:
     def topics(self) -> list[str]:
         return list(self._handlers)
 
-    async def prefetch(self, conn: Any, events: Sequence[Recorded]) -> None:
-        """Load what the handlers need of earlier batches, before they run (one query)."""
+    # Whether its handlers may run on a batch of a replay while the batch before is still
+    # being written: its prefetch then takes what that batch touched from memory.
+    carries: ClassVar[bool] = False
+
+    async def prefetch(self, conn: Any, events: Sequence[Recorded], carried: bool = False) -> None:
+        """Load what the handlers need of earlier batches, before they run (one query).
+
+        `carried`: the batch before, applied here, may not be written yet (a replay).
+        """
 
     def apply(self, batch: Batch, event: Recorded, position: int) -> None:
         self._handlers[event.topic](batch, event, position)

@@ -76,7 +76,9 @@ class OutgoingMail(Projection):
         super().__init__()
         self._known: dict[UUID, dict[str, Any]] = {}
 
-    async def prefetch(self, conn: Any, events: Sequence[Recorded]) -> None:
+    async def prefetch(
+        self, conn: Any, events: Sequence[Recorded], carried: bool = False
+    ) -> None:  # not `carries`: measured, replaying it side by side gained nothing
         wanted = {e.originator_id for e in events if e.originator_version > 1}
         rows = await rows_for(
             conn, "SELECT * FROM mail_submissions WHERE submission_id = ANY($1::uuid[])", wanted

@@ -12,7 +12,7 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from domain import Consultation, Participant, Submission, redact
-from projections.base import Projection, events_of, rows_for
+from projections.base import Projection, carried_over, events_of, rows_for
 from projections.batch import Batch, Table
 from projections.recorded import Recorded
 
@@ -187,6 +187,7 @@ class PublicSubmissions(Projection):
 
     name = "public_submissions"
     tables = (SUBMISSIONS, TEXTS, LEDGER, COUNTS, PARTICIPANTS)
+    carries = True
     # Not public_submissions_participant_idx: erasing a person updates their rows by it.
     read_indexes = (
         "public_submissions_published_idx",
@@ -216,26 +217,32 @@ class PublicSubmissions(Projection):
         self._people: dict[UUID, dict[str, Any]] = {}
         self._pseudonyms: dict[str, str] = {}  # a few moderators, many decisions each
 
-    async def prefetch(self, conn: Any, events: Sequence[Recorded]) -> None:
-        """What handlers need of earlier batches: a query for submissions, one for people."""
-        await self._prefetch_submissions(conn, events)
+    async def prefetch(self, conn: Any, events: Sequence[Recorded], carried: bool = False) -> None:
+        """What handlers need of earlier batches: a query for submissions, one for people.
+
+        Carried, what the batch before touched comes from memory, as its handlers left
+        it (the same values they wrote), and the rest from the tables: a replay prepares
+        a batch while the one before is written (`Runner._replay`).
+        """
+        await self._prefetch_submissions(conn, events, carried)
         wanted = {k["participant_id"] for k in self._known.values() if k["show_name"]}
         for e in events:
             if e.topic.startswith(PARTICIPANT_TOPICS):
                 wanted.add(e.originator_id)
             elif getattr(e, "show_name", False):
                 wanted.add(e.participant_id)
-        await self._prefetch_people(conn, wanted)
+        await self._prefetch_people(conn, wanted, carried)
 
-    async def _prefetch_people(self, conn: Any, wanted: set[UUID]) -> None:
+    async def _prefetch_people(self, conn: Any, wanted: set[UUID], carried: bool) -> None:
+        kept = carried_over(self._people, wanted, carried)
         rows = await rows_for(
             conn,
             "SELECT k.participant_id, k.key, p.sealed FROM participant_keys k"
             " LEFT JOIN private_participants p USING (participant_id)"
             " WHERE k.participant_id = ANY($1::uuid[])",
-            wanted,
+            wanted - kept.keys(),
         )
-        self._people = {r["participant_id"]: dict(r) for r in rows}
+        self._people = kept | {r["participant_id"]: dict(r) for r in rows}
 
     def _name(self, participant_id: UUID) -> str | None:
         person = self._people.get(participant_id, {})
@@ -247,17 +254,20 @@ class PublicSubmissions(Projection):
         known = self._known[submission_id]
         return self._name(known["participant_id"]) if known["show_name"] else None
 
-    async def _prefetch_submissions(self, conn: Any, events: Sequence[Recorded]) -> None:
+    async def _prefetch_submissions(
+        self, conn: Any, events: Sequence[Recorded], carried: bool
+    ) -> None:
         wanted = {e.originator_id for e in events if e.originator_version > 1}
+        kept = carried_over(self._known, wanted, carried)
         rows = await rows_for(
             conn,
             "SELECT s.submission_id, s.consultation_id, s.receipt_number, s.refusal_reason,"
             " s.participant_id, s.show_name, t.text FROM public_submissions s"
             " JOIN private_submission_texts t USING (submission_id)"
             " WHERE s.submission_id = ANY($1::uuid[])",
-            wanted,
+            wanted - kept.keys(),
         )
-        self._known = {row["submission_id"]: dict(row) for row in rows}
+        self._known = kept | {row["submission_id"]: dict(row) for row in rows}
 
     def pseudonym(self, staff_id: str) -> str:
         known = self._pseudonyms.get(staff_id)

@@ -133,16 +133,12 @@ class Runner:
     @staticmethod
     async def _apply(conn: Any, projection: Projection, read: _Read) -> None:
         """The projection's share of a batch (read for several), written on `conn`."""
-        handled = set(projection.topics)
-        pairs = zip(read.positions, read.events, strict=True)
-        mine = [(position, event) for position, event in pairs if event.topic in handled]
-        if not mine:
-            return
-        batch = Batch()
-        await projection.prefetch(conn, [e for _, e in mine])
-        for position, event in mine:
-            projection.apply(batch, event, position)
-        await batch.write(conn)
+        mine = _share(projection, read)
+        if mine:
+            await projection.prefetch(conn, [e for _, e in mine])
+            batch = Batch()
+            _apply_to(batch, projection, mine)
+            await batch.write(conn)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop`: every projection whose lock this process holds, kept current.
@@ -352,23 +348,66 @@ class Runner:
     async def _replay(
         self, projections: Sequence[Projection], progress: Progress | None, position: int = 0
     ) -> int:
-        """Batch after batch to the head, reading the next while the current one is written."""
+        """Batch after batch to the head, reading the next while the current one is written.
+
+        A projection that `carries` applies a batch while the one before is still being
+        written (its prefetch takes what that one touched from memory): its client and
+        its server work side by side instead of in turn (docs/performance.md).
+        """
         head = await self.store.max_notification_id() or 0
         size = self.rebuild_batch_size
         topics = _topics(projections)
         ahead = asyncio.ensure_future(self._read(topics, position, size, head))
+        writing: dict[str, asyncio.Future[None]] = {}
         with _collected_between_batches() as collect:
             try:
                 while (read := await ahead) is not None:
                     ahead = asyncio.ensure_future(self._read(topics, read.position, size, head))
-                    await _all([self._write(p, read) for p in projections])
+                    await _all([self._pipe(p, read, writing) for p in projections])
                     position = read.position
                     collect()
                     if progress is not None:
                         progress(position, head)
-            finally:
+                await asyncio.gather(*writing.values())
+            finally:  # when one failed, the others' writes are stopped
                 ahead.cancel()
+                for write in writing.values():
+                    write.cancel()
+                await asyncio.gather(*writing.values(), return_exceptions=True)
         return position
+
+    async def _pipe(
+        self, projection: Projection, read: _Read, writing: dict[str, asyncio.Future[None]]
+    ) -> None:
+        """Apply the batch (while the one before is written, if the projection carries),
+        then start writing it once the one before is written."""
+        before = writing.get(projection.name)  # stopped by the caller if this fails
+        if before is not None and not projection.carries:
+            await before
+        batch = await self._prepared(projection, read, carried=before is not None)
+        if before is not None:
+            await before
+        writing[projection.name] = asyncio.ensure_future(self._written(projection, batch, read))
+
+    async def _prepared(self, projection: Projection, read: _Read, carried: bool) -> Batch:
+        """The projection's share of a batch, applied; prefetched on a connection lent
+        for that query only."""
+        mine = _share(projection, read)
+        if not mine:
+            return Batch()
+        async with self.store.pool.acquire() as conn:
+            await projection.prefetch(conn, [e for _, e in mine], carried)
+        batch = Batch()
+        for start in range(0, len(mine), DECODE_SLICE):  # the write before keeps going
+            _apply_to(batch, projection, mine[start : start + DECODE_SLICE])
+            await asyncio.sleep(0)
+        return batch
+
+    async def _written(self, projection: Projection, batch: Batch, read: _Read) -> None:
+        async with self.store.transaction() as conn:
+            await batch.write(conn)
+            tracking = Tracking(projection.name, read.position)
+            await self.store.insert_tracking(tracking, conn=conn, after=read.start)
 
 
 @contextlib.contextmanager
@@ -402,6 +441,18 @@ async def _while_held(lock: Any, name: str, held: dict[str, int], stop: asyncio.
 
 def _names(projections: Sequence[Projection]) -> str:
     return ", ".join(p.name for p in projections)
+
+
+def _share(projection: Projection, read: _Read) -> list[tuple[int, Recorded]]:
+    """The events of a batch (read for several projections) this one handles."""
+    handled = set(projection.topics)
+    pairs = zip(read.positions, read.events, strict=True)
+    return [(position, event) for position, event in pairs if event.topic in handled]
+
+
+def _apply_to(batch: Batch, projection: Projection, mine: Sequence[tuple[int, Recorded]]) -> None:
+    for position, event in mine:
+        projection.apply(batch, event, position)
 
 
 def _topics(projections: Sequence[Projection]) -> list[str]:
