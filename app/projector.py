@@ -16,10 +16,11 @@ from app.vault import open_sealed
 from projections.registry import all_projections
 from projections.runner import Progress, Runner
 
-# A rebuild holds its locks on one connection, reads ahead on another, and writes
-# each projection on one more, all at once (and one spare); at the end, its read indexes
-# are built side by side, one connection each (six at most today).
-REBUILD_CONNECTIONS = 1 + 1 + 4 + 1
+# A rebuild holds its locks on one connection, reads ahead on another, writes each
+# projection on one more, all at once, and prefetches for a projection that carries
+# (projections/runner.py `_pipe`) on one more (and one spare); at the end, its read
+# indexes are built side by side, one connection each (six at most today).
+REBUILD_CONNECTIONS = 1 + 1 + 4 + 1 + 1
 
 
 def build_runner(store: EventStore, settings: Settings) -> Runner:

@@ -310,7 +310,9 @@ class PublicSubmissions(Projection):
         )
 
     def participant_erased(self, batch: Batch, e: Any, _: int) -> None:
-        self._people.pop(e.originator_id, None)
+        # No key, no sealed fields: as the tables say once this batch is written, which
+        # the next batch of a replay reads from here (`carried`), not from them.
+        self._people[e.originator_id] = {"key": None, "sealed": None}
         batch.update(PARTICIPANTS, e.originator_id, sealed=None, erased_at=e.at)
         batch.execute(
             "UPDATE public_submissions SET display_name = NULL WHERE participant_id = $1",

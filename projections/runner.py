@@ -359,11 +359,12 @@ class Runner:
         topics = _topics(projections)
         ahead = asyncio.ensure_future(self._read(topics, position, size, head))
         writing: dict[str, asyncio.Future[None]] = {}
+        carrying: set[str] = set()  # projections whose memory holds this replay's batches
         with _collected_between_batches() as collect:
             try:
                 while (read := await ahead) is not None:
                     ahead = asyncio.ensure_future(self._read(topics, read.position, size, head))
-                    await _all([self._pipe(p, read, writing) for p in projections])
+                    await _all([self._pipe(p, read, writing, carrying) for p in projections])
                     position = read.position
                     collect()
                     if progress is not None:
@@ -373,30 +374,42 @@ class Runner:
                 ahead.cancel()
                 for write in writing.values():
                     write.cancel()
-                await asyncio.gather(*writing.values(), return_exceptions=True)
+                ended = await asyncio.gather(*writing.values(), return_exceptions=True)
+                for error in ended:  # not the one raised, when another failed first
+                    if isinstance(error, Exception):
+                        log.error("a replay's write failed", exc_info=error)
         return position
 
     async def _pipe(
-        self, projection: Projection, read: _Read, writing: dict[str, asyncio.Future[None]]
+        self,
+        projection: Projection,
+        read: _Read,
+        writing: dict[str, asyncio.Future[None]],
+        carrying: set[str],
     ) -> None:
         """Apply the batch (while the one before is written, if the projection carries),
         then start writing it once the one before is written."""
         before = writing.get(projection.name)  # stopped by the caller if this fails
         if before is not None and not projection.carries:
             await before
-        batch = await self._prepared(projection, read, carried=before is not None)
+        batch = await self._prepared(projection, read, projection.name in carrying, carrying)
         if before is not None:
             await before
         writing[projection.name] = asyncio.ensure_future(self._written(projection, batch, read))
 
-    async def _prepared(self, projection: Projection, read: _Read, carried: bool) -> Batch:
+    async def _prepared(
+        self, projection: Projection, read: _Read, carried: bool, carrying: set[str]
+    ) -> Batch:
         """The projection's share of a batch, applied; prefetched on a connection lent
-        for that query only."""
+        for that query only. Its memory is carried to its next batch once it has
+        prefetched in this replay (not before: what it holds may be an earlier run's)."""
         mine = _share(projection, read)
         if not mine:
             return Batch()
         async with self.store.pool.acquire() as conn:
             await projection.prefetch(conn, [e for _, e in mine], carried)
+        if projection.carries:
+            carrying.add(projection.name)
         batch = Batch()
         for start in range(0, len(mine), DECODE_SLICE):  # the write before keeps going
             _apply_to(batch, projection, mine[start : start + DECODE_SLICE])

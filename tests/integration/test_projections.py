@@ -16,7 +16,7 @@ from app.repository import Repository
 from app.services import SubmissionForm, receive_submission
 from app.settings import Settings
 from app.store import EventStore
-from domain import Consultation, ReasonCode, StaffId, Submission
+from domain import Channel, Consultation, ReasonCode, StaffId, Submission
 from projections import runner as runner_module
 from projections.registry import all_projections
 from projections.runner import Runner
@@ -25,6 +25,7 @@ from tests.integration.test_services import online_form, open_consultation
 from tests.unit.builders import DURING
 
 FIRST, SECOND = StaffId("moderator-1"), StaffId("moderator-2")
+CLERK = StaffId("clerk-1")
 
 
 @pytest.fixture
@@ -409,3 +410,38 @@ async def test_a_put_off_index_that_no_longer_applies_is_given_up_not_retried(
     assert await pool.fetchval("SELECT count(*) FROM projection_deferred_indexes") == 0
     assert await pool.fetchval("SELECT to_regclass('gone_idx')") is None
     assert "gone_idx no longer applies" in caplog.text
+
+
+async def test_a_rebuild_in_small_batches_carries_each_decision_to_the_next_batch(
+    repository: Repository, store: EventStore, runner: Runner, pool: asyncpg.Pool
+) -> None:
+    """A replay applies a batch while the one before is still being written: what a
+    decision leaves (a refusal's reason, a corrected text) is known to the next one."""
+    consultation = await open_consultation(repository)
+    refused, overturned, appealed = [await receive(repository, consultation) for _ in range(3)]
+    keyed = await receive(
+        repository,
+        consultation,
+        channel=Channel.MAIL,
+        keyed_by=CLERK,
+        postmarked_at=DURING,
+        source_reference="lettre 12",
+    )
+    for submission in (refused, appealed):
+        submission.propose_refusal(FIRST, DURING, ReasonCode("R2"))
+        submission.confirm_refusal(SECOND, DURING)
+    overturned.propose_refusal(FIRST, DURING, ReasonCode("R4"))
+    overturned.overturn_refusal(SECOND, DURING)
+    overturned.publish(SECOND, DURING)
+    appealed.appeal(appealed.participant_id, DURING, "Mon avis respecte la charte.")
+    appealed.decide_appeal(StaffId("moderator-3"), DURING, granted=True)
+    keyed.correct_transcription(CLERK, DURING, "L'eau, un bien commun (texte corrigé).")
+    keyed.publish(FIRST, DURING)
+    await repository.save(refused, overturned, appealed, keyed)
+    await runner.catch_up_all()
+    followed = await snapshot(pool)
+    assert "texte corrigé" in str(followed["public_submissions"])
+    for size in (1, 2, 3):
+        rebuilding = Runner(store, build_mapper(), all_projections(), rebuild_batch_size=size)
+        await rebuilding.rebuild_all(rebuilding.projections)
+        assert await snapshot(pool) == followed, f"batches of {size}"
