@@ -173,13 +173,20 @@ async def client(plan: Plan, k: int, connection: Connection, start: float, tally
         if time.perf_counter() > deadline:
             break  # what is left counts as errors: due, never answered
         if not await one(plan, connection, i, start, tally):
-            connection.close()
-            try:
-                connection = await connect(plan)
-            except OSError:
-                tally.errors["connect"] += 1
+            if (fresh := await replaced(plan, connection, tally)) is None:
                 return
+            connection = fresh
     connection.close()
+
+
+async def replaced(plan: Plan, connection: Connection, tally: Tally) -> Connection | None:
+    """A new connection for one the server closed or that failed; None if refused."""
+    connection.close()
+    try:
+        return await connect(plan)
+    except OSError:
+        tally.errors["connect"] += 1
+        return None
 
 
 async def closed_client(
@@ -205,12 +212,9 @@ async def closed_client(
             if measured:
                 answered(tally, status, at, sent)
         if status == 0 or connection.lost or not connection.keep_alive:
-            connection.close()
-            try:
-                connection = await connect(plan)
-            except OSError:
-                tally.errors["connect"] += 1
+            if (fresh := await replaced(plan, connection, tally)) is None:
                 return
+            connection = fresh
     connection.close()
 
 

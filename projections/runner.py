@@ -116,8 +116,7 @@ class Runner:
         """The batch's rows and its tracking record, in one transaction of its own."""
         async with self.store.transaction() as conn:
             await self._apply(conn, projection, read)
-            tracking = Tracking(projection.name, read.position)
-            await self.store.insert_tracking(tracking, conn=conn, after=read.start)
+            await self._track(conn, projection, read)
 
     async def _write_together(
         self, conn: Any, projections: Sequence[Projection], read: _Read
@@ -392,20 +391,19 @@ class Runner:
         before = writing.get(projection.name)  # stopped by the caller if this fails
         if before is not None and not projection.carries:
             await before
-        batch = await self._prepared(projection, read, projection.name in carrying, carrying)
+        batch = await self._prepared(projection, read, carrying)
         if before is not None:
             await before
         writing[projection.name] = asyncio.ensure_future(self._written(projection, batch, read))
 
-    async def _prepared(
-        self, projection: Projection, read: _Read, carried: bool, carrying: set[str]
-    ) -> Batch:
+    async def _prepared(self, projection: Projection, read: _Read, carrying: set[str]) -> Batch:
         """The projection's share of a batch, applied; prefetched on a connection lent
         for that query only. Its memory is carried to its next batch once it has
         prefetched in this replay (not before: what it holds may be an earlier run's)."""
         mine = _share(projection, read)
         if not mine:
             return Batch()
+        carried = projection.name in carrying
         async with self.store.pool.acquire() as conn:
             await projection.prefetch(conn, [e for _, e in mine], carried)
         if projection.carries:
@@ -419,8 +417,12 @@ class Runner:
     async def _written(self, projection: Projection, batch: Batch, read: _Read) -> None:
         async with self.store.transaction() as conn:
             await batch.write(conn)
-            tracking = Tracking(projection.name, read.position)
-            await self.store.insert_tracking(tracking, conn=conn, after=read.start)
+            await self._track(conn, projection, read)
+
+    async def _track(self, conn: Any, projection: Projection, read: _Read) -> None:
+        """The projection's position moved past the batch (compare-and-set on `read.start`)."""
+        tracking = Tracking(projection.name, read.position)
+        await self.store.insert_tracking(tracking, conn=conn, after=read.start)
 
 
 @contextlib.contextmanager
