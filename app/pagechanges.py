@@ -26,7 +26,7 @@ from uuid import uuid4
 import asyncpg
 
 from app.pagecache import PageCache
-from projections.runner import first_of
+from projections.tasks import first_of
 
 CHANNEL = "public_pages"
 EVERY_PAGE = "*"

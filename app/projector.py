@@ -14,11 +14,12 @@ from app.settings import Settings
 from app.store import EventStore
 from app.vault import open_sealed
 from projections.registry import all_projections
-from projections.runner import Progress, Runner
+from projections.replay import Progress
+from projections.runner import Runner
 
 # A rebuild holds its locks on one connection, reads ahead on another, writes each
 # projection on one more, all at once, and prefetches for a projection that carries
-# (projections/runner.py `_pipe`) on one more (and one spare); at the end, its read
+# (projections/replay.py `Replay._pipe`) on one more (and one spare); at the end, its read
 # indexes are built side by side, one connection each (six at most today).
 REBUILD_CONNECTIONS = 1 + 1 + 4 + 1 + 1
 

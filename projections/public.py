@@ -222,7 +222,7 @@ class PublicSubmissions(Projection):
 
         Carried, what the batch before touched comes from memory, as its handlers left
         it (the same values they wrote), and the rest from the tables: a replay prepares
-        a batch while the one before is written (`Runner._replay`).
+        a batch while the one before is written (`projections.replay.Replay`).
         """
         await self._prefetch_submissions(conn, events, carried)
         wanted = {k["participant_id"] for k in self._known.values() if k["show_name"]}

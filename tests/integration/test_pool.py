@@ -7,7 +7,7 @@ import time
 
 import asyncpg
 
-from projections import runner
+from projections import locks
 
 
 async def test_a_connection_goes_back_to_the_pool_without_a_reset_query(
@@ -37,9 +37,9 @@ async def test_a_lock_attempt_interrupted_midway_leaves_no_lock_behind(
     pool: asyncpg.Pool,
 ) -> None:
     async with pool.acquire() as conn:
-        assert await runner._try_lock(conn, "interrupted")  # its statement now prepared
-        await runner._unlock(conn, "interrupted")
-        attempt = asyncio.ensure_future(runner._try_lock(conn, "interrupted"))
+        assert await locks.try_lock(conn, "interrupted")  # its statement now prepared
+        await locks.unlock(conn, "interrupted")
+        attempt = asyncio.ensure_future(locks.try_lock(conn, "interrupted"))
         await asyncio.sleep(0)  # the statement is sent
         time.sleep(0.2)  # noqa: ASYNC251 (the server takes the lock, the answer waits)
         attempt.cancel()  # before the answer is read
@@ -53,7 +53,7 @@ async def _released_soon(pool: asyncpg.Pool) -> bool:
         held = await pool.fetchval(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2"
             " AND classid = $1 AND objid = hashtext('interrupted')::oid",
-            runner.LOCK_NAMESPACE,
+            locks.LOCK_NAMESPACE,
         )
         if held == 0:
             return True

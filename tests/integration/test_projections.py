@@ -17,8 +17,9 @@ from app.services import SubmissionForm, receive_submission
 from app.settings import Settings
 from app.store import EventStore
 from domain import Channel, Consultation, ReasonCode, StaffId, Submission
-from projections import runner as runner_module
+from projections import locks
 from projections.registry import all_projections
+from projections.replay import reset
 from projections.runner import Runner
 from tests.integration.test_projector_processes import snapshot
 from tests.integration.test_services import online_form, open_consultation
@@ -255,8 +256,8 @@ async def test_two_runners_reading_from_one_position_apply_an_event_once(
     ]
     position = await store.max_tracking_id(one.name) or 0
     head = await store.max_notification_id() or 0
-    short = await first._read(one.topics, position, 1, head)  # the first extension
-    longer = await second._read(one.topics, position, 1000, head)  # both
+    short = await first._reader.read(one.topics, position, 1, head)  # the first extension
+    longer = await second._reader.read(one.topics, position, 1000, head)  # both
     assert short is not None
     assert longer is not None
     assert short.position < longer.position
@@ -316,16 +317,16 @@ async def test_a_rebuild_interrupted_while_waiting_for_a_lock_gives_the_others_b
     projections = all_projections()
     names = sorted(p.name for p in projections)
     async with pool.acquire() as other:  # another process rebuilding one of them
-        assert await runner_module._try_lock(other, names[1])
+        assert await locks.try_lock(other, names[1])
         waiting = Runner(store, build_mapper(), projections, retry_interval=0.05)
         rebuild = asyncio.create_task(waiting.rebuild_all(projections))
         await asyncio.sleep(0.3)  # it holds names[0] and waits for names[1]
         rebuild.cancel()
         await asyncio.gather(rebuild, return_exceptions=True)
-        await runner_module._unlock(other, names[1])
+        await locks.unlock(other, names[1])
     held = await pool.fetchval(
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1",
-        runner_module.LOCK_NAMESPACE,
+        locks.LOCK_NAMESPACE,
     )
     assert held == 0
 
@@ -337,7 +338,7 @@ async def test_a_projection_that_lags_holds_no_other_back(
         await history_of_four(repository)
     await runner.catch_up_all()
     lagging = next(p for p in runner.projections if p.name == "public_submissions")
-    await runner._reset(lagging)  # as after a rebuild that died at its start
+    await reset(store, lagging)  # as after a rebuild that died at its start
     await open_consultation(repository)
     head = await store.max_notification_id() or 0
     following = Runner(
@@ -378,11 +379,11 @@ async def test_a_catch_up_leaves_a_projection_another_process_holds_to_it(
     before = await store.max_tracking_id("public_consultations")
     await open_consultation(repository)
     async with pool.acquire() as other:  # a projector process applying it
-        assert await runner_module._try_lock(other, "public_consultations")
+        assert await locks.try_lock(other, "public_consultations")
         try:
             await runner.catch_up_all()
         finally:
-            await runner_module._unlock(other, "public_consultations")
+            await locks.unlock(other, "public_consultations")
     head = await store.max_notification_id()
     assert await store.max_tracking_id("public_consultations") == before
     assert await store.max_tracking_id("admin_consultations") == head

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from projections.runner import _all
+from projections.tasks import all_of
 
 
 async def test_a_failing_write_stops_the_others_then_its_error_is_raised() -> None:
@@ -26,7 +26,7 @@ async def test_a_failing_write_stops_the_others_then_its_error_is_raised() -> No
         return 1
 
     with pytest.raises(RuntimeError, match="disk full"):
-        await _all([slow(), fails()])
+        await all_of([slow(), fails()])
     assert stopped.is_set()
 
 
@@ -38,5 +38,5 @@ async def test_writes_that_succeed_all_finish() -> None:
         done.append(n)
         return n
 
-    await _all([write(3), write(1), write(2)])
+    await all_of([write(3), write(1), write(2)])
     assert sorted(done) == [1, 2, 3]
