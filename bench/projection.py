@@ -16,6 +16,7 @@ each batch size (--batch, repeatable; default Runner.rebuild_batch_size, the eve
 replay or a catch-up reads at a time):
 
     projection replay events=<N> seconds=<s> rate=<events/s> batch=<B> client_cpu=<s>
+        [server_cpu=<s>, when the server runs on this machine]
     projection replay names=<projections> seconds=<s>
     projection catchup events=<M> seconds=<s> rate=<events/s> batch=<B>
 
@@ -62,6 +63,7 @@ from app.migrate import migrate_database  # noqa: E402
 from app.projector import REBUILD_CONNECTIONS, build_runner  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from app.store import EventStore  # noqa: E402
+from bench.procstat import local_server, tree_cpu_seconds  # noqa: E402
 from domain import (  # noqa: E402
     REGIONS,
     Channel,
@@ -396,7 +398,12 @@ def runner_for(pool: asyncpg.Pool, batch: int) -> Runner:
 async def timed_replay(
     runner: Runner, events: int, batch: int, profile: cProfile.Profile | None, note: str = ""
 ) -> float:
-    """`runner.rebuild_all`, timed (and profiled), with its line printed; its seconds."""
+    """`runner.rebuild_all`, timed (and profiled), with its line printed; its seconds.
+
+    With the server on this machine, its CPU time too: every process of it, its
+    connections, its writers and checkpoints, and the autovacuum (server_cpu=)."""
+    server = local_server(await runner.store.pool.fetchval("SELECT pg_backend_pid()"))
+    server_cpu = tree_cpu_seconds(server) if server else 0.0
     cpu, started = time.process_time(), time.perf_counter()
     if profile is not None:
         profile.enable()
@@ -404,9 +411,10 @@ async def timed_replay(
     if profile is not None:
         profile.disable()
     total, cpu = time.perf_counter() - started, time.process_time() - cpu
+    measured = f" server_cpu={tree_cpu_seconds(server) - server_cpu:.2f}" if server else ""
     print(
         f"projection replay events={events} seconds={total:.2f}"
-        f" rate={rate(events, total)} batch={batch} client_cpu={cpu:.2f}{note}",
+        f" rate={rate(events, total)} batch={batch} client_cpu={cpu:.2f}{measured}{note}",
         flush=True,
     )
     return total

@@ -123,6 +123,7 @@ from app.repository import Repository  # noqa: E402
 from app.services import SubmissionForm, receive_submission, run_command  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from app.store import EventStore  # noqa: E402
+from bench.procstat import cpu_seconds, process_tree  # noqa: E402
 from domain import (  # noqa: E402
     REGIONS,
     Channel,
@@ -664,36 +665,6 @@ async def check_and_probe(base: str, pages: list[Page]) -> dict[str, tuple[float
 
 
 # -- CPU accounting: what each request costs, whatever else the machine runs ------------
-
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of one process (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def process_tree(root: int) -> list[int]:
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int(
-                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
-                )
-            except (OSError, IndexError, ValueError):
-                continue
-    tree, frontier = [root], [root]
-    while frontier:
-        children = [pid for pid, parent in parents.items() if parent in frontier]
-        tree += children
-        frontier = children
-    return tree
 
 
 async def backends(dsn: str) -> dict[str, list[int]]:
