@@ -16,8 +16,8 @@ from domain import Consultation
 from projections import queries
 from projections.base import Projection, events_of
 from projections.batch import Batch, Table
-from projections.public import CONSULTATIONS as PUBLIC_CONSULTATIONS
-from projections.public import CONTENT_TYPES
+from projections.public_consultations import CONSULTATIONS as PUBLIC_CONSULTATIONS
+from projections.public_consultations import CONTENT_TYPES
 from projections.recorded import event_name
 
 CONSULTATIONS = Table(

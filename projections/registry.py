@@ -5,7 +5,8 @@ from __future__ import annotations
 from projections.admin import AdminConsultations
 from projections.base import Projection
 from projections.mail import OutgoingMail
-from projections.public import OpenSealed, PublicConsultations, PublicSubmissions
+from projections.public_consultations import PublicConsultations
+from projections.public_submissions import OpenSealed, PublicSubmissions
 
 
 def _sealed_shut(key: bytes | None, sealed: str | None) -> None:

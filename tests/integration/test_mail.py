@@ -26,7 +26,8 @@ from app.store import EventStore
 from app.vault import open_sealed
 from domain import Channel, ReasonCode, Submission, format_receipt
 from projections.mail import OutgoingMail
-from projections.public import PublicConsultations, PublicSubmissions
+from projections.public_consultations import PublicConsultations
+from projections.public_submissions import PublicSubmissions
 from projections.runner import Runner
 from tests.integration.test_services import online_form, open_consultation
 from tests.unit.builders import CLERK, DURING, MODERATOR, SECOND_MODERATOR
