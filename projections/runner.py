@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -39,6 +39,33 @@ RETRIED = (
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
 )
+FOLLOWING = "(following)"  # the backoff's name for a read that fails, whoever it is for
+
+
+@dataclass
+class Backoff:
+    """How long to wait before trying again what failed unexpectedly `n` times in a row.
+
+    An event a projection cannot apply fails the same way each time it is tried: the
+    wait doubles from `first` up to `limit`, so the log gets one ERROR a minute, not a
+    flood, and the projection still takes it up soon after the cause is repaired.
+    """
+
+    first: float
+    limit: float
+    failures: dict[str, int] = field(default_factory=dict)
+
+    def failed(self, name: str) -> float:
+        self.failures[name] = self.failures.get(name, 0) + 1
+        return self.pause(name)
+
+    def succeeded(self, name: str) -> None:
+        self.failures.pop(name, None)
+
+    def pause(self, name: str) -> float:
+        """`first` while nothing failed unexpectedly, then doubled at each failure."""
+        doublings = min(max(self.failures.get(name, 0) - 1, 0), 60)  # 2**60: past any limit
+        return min(self.first * 2.0**doublings, self.limit)
 
 
 @dataclass
@@ -50,12 +77,14 @@ class Runner:
     rebuild_batch_size: int = 20_000  # see Replay.size
     poll_interval: float = 5.0
     retry_interval: float = 1.0
+    backoff_limit: float = 60.0  # the longest wait after repeated unexpected failures
     # Following, a batch at most this often: each costs a few round trips whatever its
     # size, and a reader waiting for their own write waits this long at most.
     pace: float = 0.02
 
     def __post_init__(self) -> None:
         self._reader = Reader(self.store, self.mapper)
+        self._backoff = Backoff(self.retry_interval, self.backoff_limit)
 
     async def rebuild(self, projection: Projection, progress: Progress | None = None) -> int:
         """Empty the projection's tables and replay it from the first event."""
@@ -112,6 +141,12 @@ class Runner:
                 log.warning("following interrupted; retrying", exc_info=True)
                 await first_of(stop, stop, self.retry_interval)
                 continue
+            except Exception:  # a batch that cannot be read (decoded): no position moves
+                pause = self._backoff.failed(FOLLOWING)
+                log.exception("following failed; retrying in %.0f s", pause)
+                await first_of(stop, stop, pause)
+                continue
+            self._backoff.succeeded(FOLLOWING)
             if not moved:
                 await first_of(woken, stop, self.poll_interval)
             else:  # under a stream of commits, a few events a batch instead of one
@@ -135,19 +170,26 @@ class Runner:
             for start, group in groups.items():
                 topics = topics_of(group)
                 read = await self._reader.read(topics, start, self.batch_size, head, conn)
-                if read is None:
-                    continue
-                moved = True
-                try:
-                    await self._write_together(conn, group, read)
-                    written = group
-                except RETRIED:  # one at a time: one that fails holds no other back
-                    log.warning("%s interrupted; one by one", _names(group), exc_info=True)
-                    written = await self._write_one_by_one(group, read, held)
-                for projection in written:
-                    if projection.name in held:  # not given up meanwhile (nor taken again)
-                        held[projection.name] = max(held[projection.name], read.position)
+                if read is not None:
+                    await self._write_group(conn, group, read, held)
+                    moved = True
         return moved
+
+    async def _write_group(
+        self, conn: Any, group: Sequence[Projection], read: Read, held: dict[str, int]
+    ) -> None:
+        """Together if they can; if not, one by one, so one that fails (whatever the
+        error: an event its tables cannot hold, say) holds no other back."""
+        try:
+            await self._write_together(conn, group, read)
+            written = list(group)
+        except Exception:
+            log.warning("%s interrupted; one by one", _names(group), exc_info=True)
+            written = await self._write_one_by_one(group, read, held)
+        for projection in written:
+            self._backoff.succeeded(projection.name)
+            if projection.name in held:  # not given up meanwhile (nor taken again)
+                held[projection.name] = max(held[projection.name], read.position)
 
     async def _write_together(
         self, conn: Any, projections: Sequence[Projection], read: Read
@@ -163,8 +205,9 @@ class Runner:
     async def _write_one_by_one(
         self, group: Sequence[Projection], read: Read, held: dict[str, int]
     ) -> list[Projection]:
-        """Each projection's write on its own; one that fails (its lock lost, another
-        process ahead) is given up and competes for its lock again."""
+        """Each projection's write on its own; one that fails is given up and competes for
+        its lock again: soon if it was interrupted (its lock lost, another process
+        ahead), after a growing pause if not. Its position stays before the batch."""
         written = []
         for projection in group:
             try:
@@ -173,7 +216,23 @@ class Runner:
             except RETRIED:
                 log.warning("%s interrupted; retrying", projection.name, exc_info=True)
                 held.pop(projection.name, None)
+            except Exception:
+                self._give_up(projection, read, held)
         return written
+
+    def _give_up(self, projection: Projection, read: Read, held: dict[str, int]) -> None:
+        """An error no retry at once will cure (a bug, an event its tables cannot hold):
+        logged now, where an operator looks, and tried again after a growing pause."""
+        pause = self._backoff.failed(projection.name)
+        log.exception(
+            "%s cannot apply the events after position %s (to %s): it stays there and"
+            " tries again in %.0f s",
+            projection.name,
+            read.start,
+            read.position,
+            pause,
+        )
+        held.pop(projection.name, None)
 
     async def _write(self, projection: Projection, read: Read) -> None:
         """The batch's rows and its tracking record, in one transaction of its own."""
@@ -206,7 +265,10 @@ class Runner:
                             await unlock(conn, projection.name)
             except RETRIED:
                 log.warning("%s interrupted; retrying", projection.name, exc_info=True)
-            await first_of(stop, stop, self.retry_interval)
+            except Exception:  # its indexes, say: the others go on meanwhile
+                pause = self._backoff.failed(projection.name)
+                log.exception("%s failed to start; retrying in %.0f s", projection.name, pause)
+            await first_of(stop, stop, self._backoff.pause(projection.name))
 
 
 async def _apply(conn: Any, projection: Projection, read: Read) -> None:
