@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.content import EDITABLE, check_bilingual, check_content
+from domain.content import EDITABLE, check_bilingual, check_content, require_plausible
 from domain.errors import (
     ConsultationAlreadyOpenError,
     ConsultationCancelledError,
@@ -82,7 +82,7 @@ class Consultation(Aggregate):
             "phone": phone,
             "phone_hours": phone_hours,
         }
-        require_aware(at)
+        require_plausible(at)
         check_content(content)
         return cls(id=id, by=by, at=at, **content)
 
@@ -138,9 +138,10 @@ class Consultation(Aggregate):
 
     def schedule(self, by: StaffId, at: datetime) -> None:
         """Commit to the published schedule; the consultation opens at `opens_at`."""
-        require_aware(at)
+        require_plausible(at)
         if at >= self.closes_at:
             raise InvalidScheduleError("the closing time has already passed")
+        self._require_questions()
         self._schedule(by, at)
 
     @event("Scheduled")
@@ -150,11 +151,12 @@ class Consultation(Aggregate):
 
     def open(self, by: StaffId, at: datetime) -> None:
         """Open now, ahead of the schedule (from draft or while upcoming)."""
-        require_aware(at)
+        require_plausible(at)
         if at >= self.closes_at:
             raise ConsultationClosedError(self.closes_at)
         if self.status is ConsultationStatus.SCHEDULED and at >= self.opens_at:
             raise ConsultationAlreadyOpenError(self.opens_at)
+        self._require_questions()
         self._open(by, at)
 
     @event("Opened")
@@ -165,7 +167,7 @@ class Consultation(Aggregate):
 
     def extend_deadline(self, by: StaffId, at: datetime, new_closes_at: datetime) -> None:
         """Push the closing time later; a closed consultation is never reopened."""
-        require_aware(at, new_closes_at)
+        require_plausible(at, new_closes_at)
         if at >= self.closes_at:
             raise ConsultationClosedError(self.closes_at)
         self._extend_deadline(by, at, new_closes_at)
@@ -179,7 +181,7 @@ class Consultation(Aggregate):
 
     def close_early(self, by: StaffId, at: datetime, reason: str) -> None:
         """Close an open consultation now; before it opens, cancel it instead."""
-        require_aware(at)
+        require_plausible(at)
         validate_text(reason, max_length=MAX_NOTE_LENGTH)
         if at >= self.closes_at:
             raise ConsultationClosedError(self.closes_at)
@@ -195,7 +197,7 @@ class Consultation(Aggregate):
 
     def cancel(self, by: StaffId, at: datetime, reason: str) -> None:
         """Call the consultation off; once closed, it has happened and stays."""
-        require_aware(at)
+        require_plausible(at)
         validate_text(reason, max_length=MAX_NOTE_LENGTH)
         if self.status is ConsultationStatus.SCHEDULED and at >= self.closes_at:
             raise ConsultationClosedError(self.closes_at)
@@ -209,7 +211,7 @@ class Consultation(Aggregate):
 
     def publish_report(self, by: StaffId, at: datetime, summary: Bilingual, document: str) -> None:
         """Publish the report once every channel is final (mail grace included)."""
-        require_aware(at)
+        require_plausible(at)
         check_bilingual("summary", summary)
         validate_text(document, max_length=MAX_NOTE_LENGTH)
         if self.status is ConsultationStatus.SCHEDULED and at < self.mail_deadline:
@@ -235,7 +237,7 @@ class Consultation(Aggregate):
         size: int,
     ) -> None:
         """Add a document for the public to read; its bytes are kept outside the events."""
-        require_aware(at)
+        require_plausible(at)
         check_bilingual("title", title)
         validate_text(filename, max_length=MAX_FILENAME_LENGTH)
         if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
@@ -260,7 +262,7 @@ class Consultation(Aggregate):
 
     def remove_document(self, by: StaffId, at: datetime, document_id: UUID) -> None:
         """Withdraw a document from the public page; the event log keeps that it was there."""
-        require_aware(at)
+        require_plausible(at)
         self._remove_document(by, at, document_id)
 
     @event("DocumentRemoved")
@@ -366,6 +368,15 @@ class Consultation(Aggregate):
         if self.status is ConsultationStatus.DRAFT:
             raise ConsultationNotScheduledError
         raise ConsultationNotDraftError
+
+    def _require_questions(self) -> None:
+        """Citizens answer questions: with none, the public form has nothing to fill in.
+
+        A draft now needs one, but one saved before that rule may have none; it is
+        checked here, outside the events, so such a history still replays.
+        """
+        if not self.questions:
+            raise InvalidContentError("a consultation asks at least one question")
 
     def _document_index(self, document_id: UUID) -> int | None:
         ids = [d["id"] for d in self.documents]

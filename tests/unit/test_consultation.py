@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -38,11 +39,15 @@ from tests.unit.builders import (
     ORGANIZER,
     SECOND,
     bilingual,
+    content,
     drafted,
     scheduled,
 )
 
 MAIL_DEADLINE = CLOSES_AT + timedelta(days=GRACE_DAYS)
+# The last minute a datetime-local field can hold: in Montréal, already year 10000 in UTC.
+LAST_LOCAL_MINUTE = datetime(9999, 12, 31, 23, 59, tzinfo=ZoneInfo("America/Montreal"))
+FIRST_REFUSED = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 # Drafting and editing -------------------------------------------------------------
@@ -65,6 +70,54 @@ def test_draft_closing_before_opening_is_refused() -> None:
 def test_grace_period_outside_zero_to_sixty_days_is_refused(days: int) -> None:
     with pytest.raises(InvalidScheduleError):
         drafted(mail_grace_days=days)
+
+
+@pytest.mark.parametrize("name", ["opens_at", "closes_at"])
+def test_a_draft_dated_past_year_2999_is_refused_before_it_can_stop_the_read_models(
+    name: str,
+) -> None:
+    with pytest.raises(InvalidScheduleError, match="outside the years 2000 to 2999"):
+        drafted(**{name: LAST_LOCAL_MINUTE})
+
+
+def test_a_draft_dated_before_year_2000_is_refused() -> None:
+    with pytest.raises(InvalidScheduleError):
+        drafted(opens_at=datetime(1999, 12, 31, 23, 59, tzinfo=UTC))
+
+
+def test_a_draft_may_close_in_the_last_minute_of_2999() -> None:
+    consultation = drafted(closes_at=FIRST_REFUSED - timedelta(minutes=1))
+    assert consultation.mail_deadline.year == 3000
+
+
+def test_an_edit_moving_the_closing_time_past_2999_is_refused() -> None:
+    with pytest.raises(InvalidScheduleError):
+        drafted().edit(ORGANIZER, DRAFTED_AT, closes_at=FIRST_REFUSED)
+
+
+def test_a_draft_without_a_question_is_refused() -> None:
+    with pytest.raises(InvalidContentError, match="at least one question"):
+        drafted(questions=[])
+
+
+def test_an_edit_removing_every_question_is_refused() -> None:
+    with pytest.raises(InvalidContentError):
+        drafted().edit(ORGANIZER, DRAFTED_AT, questions=[])
+
+
+def saved_without_a_question() -> Consultation:
+    """A draft as stored before a question was required (its Drafted event, unchecked)."""
+    return Consultation(id=CONSULTATION_ID, by=ORGANIZER, at=DRAFTED_AT, **content(questions=[]))
+
+
+@pytest.mark.parametrize("command", ["schedule", "open"])
+def test_a_draft_saved_without_a_question_can_be_neither_scheduled_nor_opened(
+    command: str,
+) -> None:
+    consultation = saved_without_a_question()
+    with pytest.raises(InvalidContentError, match="at least one question"):
+        getattr(consultation, command)(ORGANIZER, DRAFTED_AT)
+    assert consultation.status is ConsultationStatus.DRAFT
 
 
 def test_title_needs_both_french_and_english() -> None:
@@ -147,6 +200,11 @@ def test_extend_deadline_to_an_earlier_time_is_refused() -> None:
 def test_extend_deadline_never_reopens_a_closed_consultation() -> None:
     with pytest.raises(ConsultationClosedError):
         scheduled().extend_deadline(ORGANIZER, CLOSES_AT, CLOSES_AT + timedelta(days=3))
+
+
+def test_extend_deadline_past_year_2999_is_refused() -> None:
+    with pytest.raises(InvalidScheduleError, match="outside the years 2000 to 2999"):
+        scheduled().extend_deadline(ORGANIZER, DURING, LAST_LOCAL_MINUTE)
 
 
 def test_extend_deadline_of_a_draft_is_refused() -> None:
