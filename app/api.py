@@ -9,7 +9,7 @@ from uuid import UUID
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.open_common import consultation_of, not_found, open_data, utc
+from app.open_common import consultation_of, not_found, open_data, utc, whole_number
 from app.public import filters_of
 from domain import REGIONS, Channel, format_receipt, is_valid_receipt, normalize_receipt
 from projections import queries
@@ -106,8 +106,8 @@ async def api_consultation_show(request: Request) -> Response:
 
 
 def page_limit(request: Request) -> int:
-    text = request.query_params.get("limite", "")
-    return min(max(int(text), 1), MAX_PAGE_LIMIT) if text.isdigit() else PAGE_LIMIT
+    limit = whole_number(request.query_params.get("limite"), 1, MAX_PAGE_LIMIT)
+    return PAGE_LIMIT if limit is None else limit
 
 
 @open_data

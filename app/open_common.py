@@ -1,15 +1,21 @@
-"""What every public, read-only answer shares: open headers, a JSON 404, UTC moments.
+"""What every public, read-only answer shares: open headers, JSON errors, UTC moments,
+and how its query parameters are read.
 
 Everything open is public and read-only, so any origin may read it and caches may
 keep it for a minute. Unknown ids answer 404 with a JSON body, files included, since
 their readers are programs.
+
+A query parameter is whatever anyone typed: a value that makes no sense is ignored
+(or held within bounds), never a 500, and the pages and the API read it the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from functools import wraps
+from http import HTTPStatus
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -31,8 +37,40 @@ def open_data(handler: Endpoint) -> Endpoint:
     return with_headers
 
 
+BIGINT = 2**63 - 1
+SEARCH_LENGTH = 200
+# C0 and C1 controls: PostgreSQL refuses NUL in text, and none of them is a word.
+CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def not_found() -> Response:
-    return JSONResponse({"error": "not_found"}, status_code=404)
+    return json_error(404)
+
+
+def json_error(status: int, headers: Mapping[str, str] | None = None) -> Response:
+    """`{"error": "not_found"}` and the like: the status's phrase as a snake_case code."""
+    code = HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
+    return JSONResponse({"error": code}, status_code=status, headers=headers)
+
+
+def whole_number(text: str | None, low: int = 0, high: int = BIGINT) -> int | None:
+    """A number held within [low, high]; None unless it is written in ASCII digits.
+
+    str.isdigit() also accepts "²", which int() refuses; an unbounded number overflows
+    PostgreSQL's bigint. Both were 500s.
+    """
+    if not text or not (text.isascii() and text.isdigit()):
+        return None
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(high)):  # before int(): it refuses over 4 300 digits
+        return high
+    return min(max(int(digits), low), high)
+
+
+def search_terms(text: str | None) -> str | None:
+    """Words to search for: control characters count as spaces, the length is bounded."""
+    terms = CONTROLS.sub(" ", text or "").strip()[:SEARCH_LENGTH].strip()
+    return terms or None
 
 
 def utc(moment: datetime | None) -> str | None:

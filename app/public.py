@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.i18n import LANGUAGES
+from app.open_common import search_terms, whole_number
 from app.pagecache import cached, cached_until_changed, render_if_changed
 from app.templating import render
 from domain import REGIONS, Channel, is_valid_receipt, normalize_receipt
@@ -40,7 +41,12 @@ async def home(request: Request) -> Response:
 @cached
 async def consultation_show(request: Request) -> Response:
     consultation = await found_consultation(request)
-    context = {"c": consultation, "phase": consultation.phase(datetime.now(UTC))}
+    now = datetime.now(UTC)
+    context = {
+        "c": consultation,
+        "phase": consultation.phase(now),
+        "takes_mail": consultation.takes_mail(now),
+    }
     return render(request, "public/consultation_show.html", context)
 
 
@@ -48,7 +54,7 @@ def filters_of(request: Request) -> queries.Filters:
     params = request.query_params
     region = params.get("region") if params.get("region") in REGIONS else None
     channel = params.get("canal") if params.get("canal") in {c.value for c in Channel} else None
-    query = (params.get("q") or "").strip()[:200] or None
+    query = search_terms(params.get("q"))
     return queries.Filters(region, channel, query, params.get("apres") or None)
 
 
@@ -113,8 +119,7 @@ async def statistics(request: Request) -> Response:
 @cached
 async def ledger_show(request: Request) -> Response:
     consultation = await found_consultation(request)
-    before = request.query_params.get("avant")
-    position = int(before) if before and before.isdigit() else None
+    position = whole_number(request.query_params.get("avant"))
     pool = request.state.reads
     entries, next_position = await queries.ledger(pool, consultation.id, position)
     counts = await queries.counts(pool, consultation.id)

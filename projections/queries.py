@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -41,6 +41,15 @@ class Consultation:
         if now < self.opens_at:
             return "upcoming"
         return "open" if now < self.closes_at else "closed"
+
+    @property
+    def mail_deadline(self) -> datetime:
+        """As the domain's: a letter postmarked in time counts if received before this."""
+        return self.closes_at.astimezone(UTC) + timedelta(days=self.mail_grace_days)
+
+    def takes_mail(self, now: datetime) -> bool:
+        """Open, or closed within the mail grace period: letters still count."""
+        return self.status != "cancelled" and self.opens_at <= now < self.mail_deadline
 
 
 @dataclass(frozen=True)
@@ -191,10 +200,14 @@ def encode_cursor(item: Submission) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, UUID] | None:
+    """None for anything `encode_cursor` could not have written: the list starts over.
+
+    Past the year 9999 the conversion fails with OverflowError or OSError, not ValueError.
+    """
     try:
         micros, submission_id = cursor.split("_", 1)
         return datetime.fromtimestamp(int(micros) / 1_000_000, UTC), UUID(submission_id)
-    except ValueError:
+    except (ValueError, OverflowError, OSError):
         return None
 
 

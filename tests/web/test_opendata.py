@@ -255,6 +255,52 @@ async def test_the_api_filters_as_the_html_list_does(
     assert by_mail[0]["links"]["html"].endswith("/avis/" + format_receipt(by_mail[0]["receipt"]))
 
 
+async def test_a_page_size_is_held_between_1_and_100_and_one_that_is_no_number_is_ignored(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    base = f"/api/consultations/{world.consultation.id}/submissions"
+    for typed, size in (("\u00b2", 8), ("9" * 30, 8), ("0", 1), ("-3", 8), ("2", 2)):
+        response = await client.get(base, params={"limite": typed})
+        assert response.status_code == 200, typed
+        assert len(response.json()["items"]) == size, typed
+
+
+async def test_the_api_ignores_a_cursor_beyond_year_9999_and_control_characters_in_a_search(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    base = f"/api/consultations/{world.consultation.id}/submissions"
+    first = (await client.get(base)).json()
+    beyond = await client.get(base, params={"apres": f"{'9' * 23}_{uuid4()}"})
+    assert (beyond.status_code, beyond.json()) == (200, first)
+    searched = (await client.get(base, params={"q": "pollue"})).json()
+    for typed in ("pollue\x00", "\x00pollue"):
+        response = await client.get(base, params={"q": typed})
+        assert (response.status_code, response.json()) == (200, searched)
+
+
+async def test_no_query_parameter_of_the_open_data_can_cause_a_server_error(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    c = world.consultation.id
+    paths = [
+        "/api/consultations",
+        f"/api/consultations/{c}",
+        f"/api/consultations/{c}/submissions",
+        f"/api/consultations/{c}/statistics",
+        f"/api/submissions/{world.letter.receipt_number}",
+        f"/consultations/{c}/avis.csv",
+        f"/consultations/{c}/avis.json",
+        f"/consultations/{c}/flux.atom",
+        "/api/openapi.json",
+    ]
+    nonsense = ["\x00", "\u00b2", "9" * 30, "-1", f"{'9' * 23}_{uuid4()}"]
+    for path in paths:
+        for name in ("q", "apres", "limite", "region", "canal", "lang"):
+            for value in nonsense:
+                response = await client.get(path, params={name: value})
+                assert response.status_code == 200, (path, name, value)
+
+
 async def test_the_statistics_count_every_status_and_reconcile(
     client: httpx.AsyncClient, world: World
 ) -> None:

@@ -250,3 +250,76 @@ async def test_every_page_sets_a_title_that_says_where_you_are(
     ]:
         html = (await client.get(path)).text
         assert f"<title>{title}" in html
+
+
+# Whatever is typed in an address: the bad value is ignored, never a 500 ----------------
+
+BEYOND_YEAR_9999 = "99999999999999999999999"
+SUPERSCRIPT_TWO = "\u00b2"  # str.isdigit() says yes, int() says no
+
+
+async def first_page_receipts(client: httpx.AsyncClient, site: Site) -> list[str]:
+    return receipts_in((await client.get(f"/consultations/{site.consultation.id}/avis")).text)
+
+
+async def test_a_cursor_that_cannot_be_a_moment_starts_the_list_over(
+    client: httpx.AsyncClient, site: Site
+) -> None:
+    base = f"/consultations/{site.consultation.id}/avis"
+    first = await first_page_receipts(client, site)
+    for micros in (BEYOND_YEAR_9999, "-" + BEYOND_YEAR_9999, SUPERSCRIPT_TWO, "9" * 5000):
+        response = await client.get(base, params={"apres": f"{micros}_{uuid4()}"})
+        assert response.status_code == 200, micros[:30]
+        assert receipts_in(response.text) == first
+
+
+async def test_control_characters_in_a_search_are_ignored(
+    client: httpx.AsyncClient, site: Site
+) -> None:
+    base = f"/consultations/{site.consultation.id}/avis"
+    found = receipts_in((await client.get(base, params={"q": "élevée"})).text)
+    for typed in ("élevée\x00", "\x00élevée\x1f", "élevée\t\x7f"):
+        response = await client.get(base, params={"q": typed})
+        assert response.status_code == 200
+        assert receipts_in(response.text) == found
+    only_nul = await client.get(base, params={"q": "\x00"})
+    assert (only_nul.status_code, receipts_in(only_nul.text)) == (
+        200, await first_page_receipts(client, site)
+    )  # fmt: skip
+
+
+def decisions_in(html: str) -> list[str]:
+    return re.findall(r'<td><a href="[^"]+/avis/([0-9A-Z-]+)">', html)
+
+
+async def test_a_ledger_position_that_is_no_number_or_too_big_shows_the_latest_decisions(
+    client: httpx.AsyncClient, site: Site
+) -> None:
+    base = f"/consultations/{site.consultation.id}/registre"
+    latest = decisions_in((await client.get(base)).text)
+    assert latest
+    for before in ("9" * 26, SUPERSCRIPT_TWO, "-1", "12abc", "\x00"):
+        response = await client.get(base, params={"avant": before})
+        assert response.status_code == 200, before
+        assert decisions_in(response.text) == latest
+
+
+async def test_no_query_parameter_of_a_public_page_can_cause_a_server_error(
+    client: httpx.AsyncClient, site: Site
+) -> None:
+    c = site.consultation.id
+    paths = [
+        "/",
+        f"/consultations/{c}",
+        f"/consultations/{c}/avis",
+        f"/consultations/{c}/statistiques",
+        f"/consultations/{c}/registre",
+        f"/avis/{site.published[0].receipt_number}",
+    ]
+    nonsense = ["\x00", SUPERSCRIPT_TWO, "9" * 30, "-1", f"{BEYOND_YEAR_9999}_{uuid4()}", "é" * 300]
+    names = ("q", "apres", "avant", "region", "canal", "lang", "limite")
+    for path in paths:
+        for name in names:
+            for value in nonsense:
+                response = await client.get(path, params={name: value})
+                assert response.status_code == 200, (path, name, value[:30])
