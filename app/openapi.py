@@ -43,6 +43,8 @@ def _parameter(name: str, where: str, schema: dict[str, Any], about: str) -> dic
     return {"name": name, "in": where, "required": required, "schema": schema, "description": about}
 
 
+# What app/web.py answers on /api/ besides the 404 each operation documents.
+ERRORS = ["not_found", "method_not_allowed", "internal_server_error"]
 NOT_FOUND = {
     "description": "Unknown id / identifiant inconnu",
     "content": {"application/json": {"schema": _ref("Error")}},
@@ -151,7 +153,7 @@ OPENAPI: dict[str, Any] = {
     },
     "components": {
         "schemas": {
-            "Error": _object(error={"type": "string", "enum": ["not_found"]}),
+            "Error": _object(error={"type": "string", "enum": ERRORS}),
             "Bilingual": _object(fr=STRING, en=STRING),
             "ConsultationSummary": _object(
                 id={"type": "string", "format": "uuid"},
