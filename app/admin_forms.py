@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 
 from app.formatting import MONTREAL
 from app.forms import Errors, check_text, texts
-from domain.content import MAX_GRACE_DAYS
+from domain.content import MAX_GRACE_DAYS, plausible
 from domain.values import MAX_NOTE_LENGTH
 
 BILINGUAL = ("title", "summary", "body", "phone_hours")
@@ -41,12 +41,17 @@ def parse_local(text: str) -> datetime | None:
 
 
 def check_moment(errors: Errors, values: dict[str, str], name: str) -> datetime | None:
+    """A date the domain will take: a field can hold years 1 to 9999, the domain only
+    2000 to 2999 (`domain.content.plausible`), so the person is told here, at the field."""
     if not values.get(name, "").strip():
         errors.setdefault(name, "required")
         return None
     moment = parse_local(values[name])
     if moment is None:
         errors.setdefault(name, "datetime_invalid")
+    elif not plausible(moment):
+        errors.setdefault(name, "datetime_out_of_range")
+        return None
     return moment
 
 
@@ -85,7 +90,8 @@ def parse_content(form: FormData) -> ContentForm:
 
 
 def questions(errors: Errors, values: dict[str, str]) -> list[dict[str, str]]:
-    """Numbered pairs; an empty pair is skipped, a half-written one is an error."""
+    """Numbered pairs; an empty pair is skipped, a half-written one is an error, and
+    all empty is one too: citizens answer questions (shown at the first one)."""
     numbers = sorted({int(m.group(2)) for k in values if (m := _QUESTION.match(k))})
     found = []
     for n in numbers:
@@ -93,18 +99,29 @@ def questions(errors: Errors, values: dict[str, str]) -> list[dict[str, str]]:
         if not any(text.strip() for text in pair.values()):
             continue
         found.append({lang: check_text(errors, values, f"question_{lang}_{n}") for lang in pair})
+    if not found:
+        errors["question_fr_1"] = "question_missing"
     return found
 
 
 def grace_days(errors: Errors, values: dict[str, str]) -> int:
     text = values.get("mail_grace_days", "").strip()
+    days = whole_number(text)
     if not text:
         errors["mail_grace_days"] = "required"
-    elif not text.isdigit() or int(text) > MAX_GRACE_DAYS:
+    elif days is None or days > MAX_GRACE_DAYS:
         errors["mail_grace_days"] = "grace_days_invalid"
     else:
-        return int(text)
+        return days
     return 0
+
+
+def whole_number(text: str) -> int | None:
+    """Digits 0 to 9 only, and a few: `isdigit` also takes "²", which `int` refuses,
+    and `int` refuses a string of thousands of digits too."""
+    if text.isascii() and text.isdecimal() and len(text) <= 6:
+        return int(text)
+    return None
 
 
 def content_values(c: Any) -> dict[str, str]:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import asyncpg
 import httpx
@@ -19,11 +20,14 @@ from markupsafe import escape
 from app.formatting import MONTREAL, when
 from app.mapping import build_mapper
 from app.pdf import MAX_PDF_BYTES
+from app.repository import Repository
 from app.settings import Settings
 from app.store import EventStore
 from app.web import create_app
+from domain import Consultation, StaffId
 from projections.registry import all_projections
 from projections.runner import Runner
+from tests.unit.builders import content
 from tests.web.test_sessions import COOKIE, signed_in
 
 ORGANIZER: dict[str, Any] = {
@@ -350,3 +354,81 @@ async def test_the_same_draft_form_sent_twice_makes_one_draft(site: Site) -> Non
     second = await site.organizer.post("/admin/consultations", data=data)
     assert first.headers["location"] == second.headers["location"]
     assert (await site.organizer.get("/admin/")).text.count("Double clic (fr)") == 1
+
+
+async def test_a_closing_time_past_year_2999_is_refused_at_its_field_with_everything_kept(
+    site: Site,
+) -> None:
+    """9999-12-31 23:59 in Montréal is in year 10000 in UTC: stored, it stopped every
+    projection for good."""
+    data = draft_form("Éternelle", closes_at="9999-12-31T23:59")
+    refused = await site.organizer.post("/admin/consultations", data=data)
+    assert refused.status_code == 400
+    assert re.search(r"Clôture : Entrez une date comprise entre l(&#39;|')an 2000", refused.text)
+    assert re.search(r'id="champ-closes_at"[^>]*aria-invalid="true"', refused.text)
+    assert 'value="9999-12-31T23:59"' in refused.text
+    assert 'value="Éternelle (fr)"' in refused.text
+    english = await site.organizer.post("/admin/consultations?lang=en", data=data)
+    assert "Enter a date between the years 2000 and 2999." in english.text
+
+
+async def test_an_opening_time_before_year_2000_is_refused_at_its_field(site: Site) -> None:
+    data = draft_form("Ancienne", opens_at="0001-01-01T00:00")
+    refused = await site.organizer.post("/admin/consultations", data=data)
+    assert refused.status_code == 400
+    assert 'href="#champ-opens_at"' in refused.text
+    assert 'value="0001-01-01T00:00"' in refused.text
+
+
+async def test_an_extension_past_year_2999_is_refused_at_its_field(site: Site) -> None:
+    url = await draft(site, "Prolongation sans fin")
+    await act(site, url + "/programmer")
+    refused = await act(site, url + "/prolonger", new_closes_at="9999-12-31T23:59")
+    assert refused.status_code == 400
+    assert 'href="#champ-new_closes_at"' in refused.text
+    assert re.search(r"Entrez une date comprise entre l(&#39;|')an 2000", refused.text)
+    assert 'value="9999-12-31T23:59"' in refused.text
+
+
+async def test_a_draft_without_a_question_is_refused_at_the_first_question(site: Site) -> None:
+    data = draft_form("Sans question", question_fr_1="", question_en_1="")
+    refused = await site.organizer.post("/admin/consultations", data=data)
+    assert refused.status_code == 400
+    assert 'href="#champ-question_fr_1"' in refused.text
+    assert "Question 1, en français : Posez au moins une question" in refused.text
+    assert 'value="Sans question (fr)"' in refused.text
+    english = await site.organizer.post("/admin/consultations?lang=en", data=data)
+    assert "Ask at least one question, in French and in English." in english.text
+
+
+async def test_a_draft_saved_without_a_question_cannot_be_opened(
+    site: Site, store: EventStore
+) -> None:
+    """As a draft saved before a question was required: the public could not answer it."""
+    draft_id = uuid4()
+    legacy = Consultation(
+        id=draft_id,
+        by=StaffId(ORGANIZER["staff_id"]),
+        at=datetime.now(MONTREAL),
+        **content(questions=[], opens_at=soon(2), closes_at=soon(10)),
+    )
+    position = await Repository(store, build_mapper(Settings.from_env().cipher_key)).save(legacy)
+    await store.wait("admin_consultations", position, timeout=5)
+    url = f"/admin/consultations/{draft_id}"
+    for action in ("/ouvrir", "/programmer"):
+        refused = await act(site, url + action)
+        assert refused.status_code == 400
+        assert "Le brouillon ne pose aucune question" in refused.text
+    assert (await public_page(site, url)).status_code == 404
+
+
+@pytest.mark.parametrize("days", ["²", "٣", "-1", "61", "9" * 5000])
+async def test_a_grace_period_that_is_not_0_to_60_in_digits_is_refused_at_its_field(
+    site: Site, days: str
+) -> None:
+    refused = await site.organizer.post(
+        "/admin/consultations", data=draft_form("Délai", mail_grace_days=days)
+    )
+    assert refused.status_code == 400
+    assert "Délai de grâce pour le courrier : Entrez un nombre entier de jours" in refused.text
+    assert f'value="{days}"' in refused.text
