@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import sys
 import time
+from collections.abc import Coroutine
+from typing import Any
 
 from app.db import create_pool
 from app.mail import run_sender
@@ -16,6 +19,8 @@ from app.vault import open_sealed
 from projections.registry import all_projections
 from projections.replay import Progress
 from projections.runner import Runner
+
+log = logging.getLogger(__name__)
 
 # A rebuild holds its locks on one connection, reads ahead on another, writes each
 # projection on one more, all at once, and prefetches for a projection that carries
@@ -35,9 +40,35 @@ def build_runner(store: EventStore, settings: Settings) -> Runner:
 
 async def run_background(store: EventStore, settings: Settings, stop: asyncio.Event) -> None:
     """The projections and the mail sender, until `stop`: in the web process or alone."""
-    async with asyncio.TaskGroup() as group:
-        group.create_task(build_runner(store, settings).run(stop))
-        group.create_task(run_sender(store.pool, settings.mail, stop))
+    await side_by_side(
+        {
+            "the projections": build_runner(store, settings).run(stop),
+            "the mail sender": run_sender(store.pool, settings.mail, stop),
+        }
+    )
+
+
+async def side_by_side(works: dict[str, Coroutine[Any, Any, None]]) -> None:
+    """Each work until it ends; one that fails is logged at once and stops no other.
+
+    A TaskGroup would cancel the mail sender with the projections, and in the web
+    process its error would be seen only at shutdown. The failures are raised once
+    every work has ended.
+    """
+    results = await asyncio.gather(
+        *(_logged(name, work) for name, work in works.items()), return_exceptions=True
+    )
+    failures = [result for result in results if isinstance(result, Exception)]
+    if failures:
+        raise ExceptionGroup("background work failed", failures)
+
+
+async def _logged(name: str, work: Coroutine[Any, Any, None]) -> None:
+    try:
+        await work
+    except Exception:
+        log.exception("%s stopped; the rest goes on", name)
+        raise
 
 
 async def run_projector(dsn: str, settings: Settings) -> None:
