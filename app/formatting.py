@@ -41,5 +41,12 @@ def region_name(code: str | None, language: str) -> str:
     return french if language == "fr" else english
 
 
+def full_stop(text: str) -> str:
+    """A sentence ended once: organizers may type the period themselves (the form's own
+    example does), and the page must not add a second one."""
+    text = text.rstrip()
+    return text if not text or text.endswith((".", "!", "?", "…")) else text + "."
+
+
 def iso(moment: datetime | None) -> str:
     return moment.isoformat() if moment else ""

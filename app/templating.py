@@ -105,6 +105,7 @@ def templates(language: str) -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["full_stop"] = formatting.full_stop
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
         url_for=url_for,
