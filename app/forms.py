@@ -5,13 +5,20 @@ from __future__ import annotations
 from starlette.datastructures import FormData
 
 from domain import InvalidTextError, validate_text
+from domain.values import normalize_line_breaks
 
 Errors = dict[str, str]
 """Field (or form) name → error code; in the order they appear on the page."""
 
 
 def texts(form: FormData) -> dict[str, str]:
-    return {k: v for k, v in form.multi_items() if isinstance(v, str) and k != "csrf_token"}
+    """The form's text fields, each line break one LF: every textarea's text enters
+    here, so the server counts its length as the browser's `maxlength` did."""
+    return {
+        k: normalize_line_breaks(v)
+        for k, v in form.multi_items()
+        if isinstance(v, str) and k != "csrf_token"
+    }
 
 
 def check_text(errors: Errors, values: dict[str, str], name: str, max_length: int = 20_000) -> str:

@@ -138,6 +138,15 @@ def validate_text(
     return text
 
 
+def normalize_line_breaks(text: str) -> str:
+    """Every line break as one LF, as a browser counts it.
+
+    A textarea's `maxlength` counts a line break as one character but the browser
+    sends it as CRLF; counted as sent, text that fit in the box would be too long.
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def require_aware(*moments: datetime | None) -> None:
     """Naive datetimes are a programmer's mistake: the domain compares instants."""
     for moment in moments:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from domain import REGIONS, InvalidTextError, ReasonCode, validate_text
-from domain.values import require_aware
+from domain.values import normalize_line_breaks, require_aware
 
 
 def test_the_17_administrative_regions_are_numbered_officially() -> None:
@@ -56,3 +56,17 @@ def test_the_published_charter_explains_every_reason_code_in_both_languages() ->
     for code in ReasonCode:
         assert f"| {code.value} |" in french
         assert f"| {code.value} |" in english
+
+
+@pytest.mark.parametrize(
+    ("sent", "typed"),
+    [
+        ("un\r\ndeux", "un\ndeux"),
+        ("un\rdeux", "un\ndeux"),
+        ("un\r\n\r\ndeux\r", "un\n\ndeux\n"),
+        ("un\n\rdeux", "un\n\ndeux"),
+        ("sans saut", "sans saut"),
+    ],
+)
+def test_every_line_break_becomes_one_lf_as_the_browser_counts_it(sent: str, typed: str) -> None:
+    assert normalize_line_breaks(sent) == typed
