@@ -29,10 +29,14 @@ from app.roles import require
 from app.services import ChangedMeanwhileError, run_command
 from app.sessions import session_of
 from app.templating import render
-from domain import DomainError, Submission, is_valid_receipt, normalize_receipt
+from domain import DomainError, Submission, is_valid_receipt, normalize_receipt, validate_text
 from projections import queries
 
 log = logging.getLogger(__name__)
+MAX_APPEAL = 5_000
+"""The appeal box's `maxlength`: the server refuses what the box would not take."""
+FIELD_ERRORS = frozenset({"text_invalid"})
+"""Errors in what was typed (shown at the field too), not in the opinion's state."""
 
 
 def to_receipt(request: Request, number: str) -> Response:
@@ -83,19 +87,30 @@ async def my_receipt(request: Request) -> Response:
 async def receipt_context(request: Request, s: queries.Submission) -> dict[str, Any]:
     pool = request.state.pool
     c = await queries.consultation(pool, s.consultation_id)
-    return {"s": s, "c": c, "now": datetime.now(UTC), "brief_size": await brief_size(pool, s.id)}
+    size = await brief_size(pool, s.id)
+    return {"s": s, "c": c, "now": datetime.now(UTC), "brief_size": size, "max_appeal": MAX_APPEAL}
 
 
-async def _act(request: Request, command: Any) -> Response:
+async def _act(request: Request, command: Any, typed: dict[str, str] | None = None) -> Response:
     s = await own_submission(request)
     try:
         position = await run_command(request.state.repository, Submission, s.id, command)
     except (DomainError, ChangedMeanwhileError) as error:
         code = error.code if isinstance(error, DomainError) else "changed_meanwhile"
-        context = {**await receipt_context(request, s), "error": code}
-        return render(request, "citizen/my_receipt.html", context, status=409)
+        return await _refused(request, s, code, typed or {})
     await wait_for_projection(request, position)
     return to_receipt(request, s.receipt_number)
+
+
+async def _refused(
+    request: Request, s: queries.Submission, code: str, typed: dict[str, str]
+) -> Response:
+    """The receipt again, with the reason at the top, and at the field when it is what
+    was typed; the text comes back as typed, never lost."""
+    errors = dict.fromkeys(typed, code) if code in FIELD_ERRORS else {}
+    context = {**await receipt_context(request, s), "error": code}
+    context.update(values=typed, errors=errors)
+    return render(request, "citizen/my_receipt.html", context, status=400 if errors else 409)
 
 
 @require("citizen")
@@ -113,7 +128,12 @@ async def withdraw(request: Request) -> Response:
 async def appeal(request: Request) -> Response:
     text = texts(await request.form()).get("appeal", "")
     who, now = participant_of(session_of(request)), datetime.now(UTC)
-    return await _act(request, lambda sub: sub.appeal(who, now, text))
+
+    def command(sub: Submission) -> None:
+        validate_text(text, max_length=MAX_APPEAL)  # the box's limit, not only the domain's
+        sub.appeal(who, now, text)
+
+    return await _act(request, command, {"appeal": text})
 
 
 @require("citizen")
