@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.starlette_client import OAuth
@@ -80,6 +81,8 @@ async def callback(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     provider = settings.citizen_provider if kind == "citizen" else settings.staff_provider
     assert provider is not None
+    if await _cancelled(request, kind):
+        return _cancelled_page(request, kind)
     try:
         token = await client(request, kind).authorize_access_token(
             request, claims_options=claims_options(provider)
@@ -101,6 +104,26 @@ async def callback(request: Request) -> Response:
         session["staff_id"] = identity_hash(provider.issuer, claims["sub"])[:16]
         session["roles"] = [r for r in claims.get("roles", []) if r in ROLES]
     return RedirectResponse(next_url, status_code=303)
+
+
+async def _cancelled(request: Request, kind: str) -> bool:
+    """The person said no at the provider: their choice, not a failure. Only an answer
+    to the sign-in we started (its state is ours) counts; any other stays an error."""
+    error, state = request.query_params.get("error"), request.query_params.get("state")
+    if error != "access_denied" or not state:
+        return False
+    framework = client(request, kind).framework
+    if await framework.get_state_data(request.session, state) is None:
+        return False
+    await framework.clear_state_data(request.session, state)
+    return True
+
+
+def _cancelled_page(request: Request, kind: str) -> Response:
+    """Where the person was going is kept in the way to try again."""
+    next_url = session_of(request).get("next") or "/"
+    retry = f"{request.url_for('auth_sign_in', kind=kind)}?{urlencode({'suivant': next_url})}"
+    return render(request, "auth/sign_in_cancelled.html", {"retry": retry})
 
 
 async def _citizen(request: Request, provider: Provider, claims: dict[str, Any]) -> None:
