@@ -23,12 +23,14 @@ from starlette.routing import Route
 from app import receipts
 from app.citizen_forms import (
     MAX_ANSWER,
+    NOT_OPEN,
     OpinionForm,
     new_form,
     participant_of,
     personal_fields,
     read_form,
     submission_fields,
+    usable_token,
 )
 from app.csrf import protected
 from app.forms import texts
@@ -76,14 +78,16 @@ async def consultation_of(request: Request) -> queries.Consultation:
 
 async def load_draft(request: Request, consultation: queries.Consultation) -> OpinionForm:
     row = await request.state.pool.fetchrow(
-        "SELECT data, length(brief) AS brief_size FROM citizen_drafts"
+        "SELECT data, form_token, length(brief) AS brief_size FROM citizen_drafts"
         " WHERE participant_id = $1 AND consultation_id = $2",
         participant_of(session_of(request)),
         consultation.id,
     )
     if row is None:
         return new_form()
-    return OpinionForm(await _draft_values(request, row["data"]), brief_size=row["brief_size"])
+    values = await _draft_values(request, row["data"])
+    values["form_token"] = usable_token(row["form_token"])
+    return OpinionForm(values, brief_size=row["brief_size"])
 
 
 async def _draft_data(request: Request, values: dict[str, str]) -> str:
@@ -106,6 +110,7 @@ async def save_draft(
     request: Request, consultation: queries.Consultation, form: OpinionForm, brief: BriefChange
 ) -> None:
     """The values as typed; the brief replaced, removed or kept as it was (`KEEP`)."""
+    form.values["form_token"] = usable_token(form.values.get("form_token", ""))
     row = await request.state.pool.fetchrow(
         "INSERT INTO citizen_drafts (participant_id, consultation_id, form_token, data, brief)"
         " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (participant_id, consultation_id)"
@@ -114,7 +119,7 @@ async def save_draft(
         " RETURNING length(brief) AS size, coalesce(encode(sha256(brief), 'hex'), '') AS sha256",
         participant_of(session_of(request)),
         consultation.id,
-        form.values.get("form_token", ""),
+        form.values["form_token"],
         await _draft_data(request, form.values),
         None if brief is KEEP else brief,
         brief is not KEEP,
@@ -148,8 +153,21 @@ def show_form(
 @require("citizen")
 async def opinion_form(request: Request) -> Response:
     c = await consultation_of(request)
+    if (phase := c.phase(datetime.now(UTC))) != "open":
+        return await not_open(request, c, phase)
     saved = request.query_params.get("enregistre") == "1"
     return show_form(request, c, await load_draft(request, c), saved=saved)
+
+
+async def not_open(request: Request, c: queries.Consultation, phase: str) -> Response:
+    """Said up front, with no form to fill in for nothing. Not yet open is 403 (it will
+    be allowed later); closed or cancelled is 410, for a consultation never reopens.
+    A draft kept from before is shown to copy, and left in place."""
+    form = await load_draft(request, c)
+    answers = [(q, a) for q, a in zip(c.questions, form.answers(c), strict=True) if a.strip()]
+    context = {"c": c, "phase": phase, "answers": answers}
+    status = 403 if phase == "upcoming" else 410
+    return render(request, "citizen/opinion_not_open.html", context, status=status)
 
 
 async def opinion_post(request: Request) -> Response:
@@ -184,6 +202,9 @@ async def _opinion_post(request: Request) -> Response:
             return render(request, "citizen/_draft_status.html", {"saved_at": datetime.now(UTC)})
         url = request.url_for("opinion_form", consultation_id=c.id)
         return RedirectResponse(f"{url}?enregistre=1", status_code=303)
+    if action != "envoyer" and (why := NOT_OPEN.get(c.phase(datetime.now(UTC)))):
+        form.errors["form"] = why  # said first: nothing checked now could be sent
+        return show_form(request, c, form, status=409)
     if action in ("modifier", "enregistrer") or form.errors:
         return show_form(request, c, form, status=400 if form.errors else 200)
     if action == "verifier":

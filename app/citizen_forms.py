@@ -17,6 +17,16 @@ POSTAL_CODE = re.compile(
     r"([ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z])[ -]?([0-9][ABCEGHJ-NPRSTV-Z][0-9])"
 )
 """A Canadian postal code: letter, digit, letter, digit, letter, digit (no D F I O Q U)."""
+FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+"""What `fresh_token` gives (and a little room): anything else was not ours."""
+NOT_OPEN = {
+    "upcoming": "consultation_not_open",
+    "closed": "consultation_closed",
+    "cancelled": "consultation_cancelled",
+}
+"""Why a form posted outside the open phase is not checked (its draft is still saved).
+Sending still goes to the domain, which gives the first receipt back to a retry even
+past the deadline."""
 
 
 @dataclass
@@ -33,7 +43,23 @@ class OpinionForm:
 
 
 def new_form() -> OpinionForm:
-    return OpinionForm({"language": "fr", "form_token": secrets.token_urlsafe(24)})
+    return OpinionForm({"language": "fr", "form_token": fresh_token()})
+
+
+def fresh_token() -> str:
+    """A form's one-time token: the submission's id derives from it, so the same form
+    sent twice gives one submission, and no two forms share one."""
+    return secrets.token_urlsafe(24)
+
+
+def is_form_token(value: str) -> bool:
+    return FORM_TOKEN.fullmatch(value) is not None
+
+
+def usable_token(stored: str) -> str:
+    """A draft saved with no token (or a broken one) gets a fresh one: otherwise every
+    post of it would fail the same way, and it could never be sent."""
+    return stored if is_form_token(stored) else fresh_token()
 
 
 def read_form(values: dict[str, str], consultation: queries.Consultation) -> OpinionForm:
@@ -47,8 +73,9 @@ def read_form(values: dict[str, str], consultation: queries.Consultation) -> Opi
         form.errors["region"] = "region_invalid"
     if values.get("postal_code", "").strip() and postal_code(values["postal_code"]) is None:
         form.errors["postal_code"] = "postal_code_invalid"
-    if not values.get("form_token"):
-        form.errors["form"] = "form_expired"
+    if not is_form_token(values.get("form_token", "")):
+        form.errors["form"] = "form_expired"  # so nothing is sent with the fresh one
+        values["form_token"] = fresh_token()  # and the form comes back able to be sent
     return form
 
 

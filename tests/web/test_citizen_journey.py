@@ -71,11 +71,13 @@ async def test_a_draft_is_kept_on_the_server_and_found_again(j: Journey) -> None
 
 
 async def test_after_the_deadline_the_form_says_closed_and_keeps_the_text(j: Journey) -> None:
+    url = f"/consultations/{j.consultation.id}/participer"
+    data = {**form_of((await j.client.get(url)).text), "answer_0": "Mon avis arrivé trop tard"}
     c = await j.repository.get(j.consultation.id, Consultation)
     c.close_early(ORGANIZER, datetime.now(UTC), "Fin des travaux")
     position = await j.repository.save(c)
     await j.repository.store.wait("public_consultations", position, timeout=5)
-    sent = await send_opinion(j, text="Mon avis arrivé trop tard")
+    sent = await j.client.post(url, data={**data, "language": "fr", "action": "envoyer"})
     assert sent.status_code == 409
     assert "La consultation est fermée" in sent.text
     assert "Mon avis arrivé trop tard</textarea>" in sent.text

@@ -1,0 +1,78 @@
+"""Outside its open phase a consultation says so up front: no form to fill in for
+nothing, and a draft kept from before is shown, never deleted."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+from domain import Consultation
+from tests.unit.builders import ORGANIZER, content
+from tests.web.journey import Journey, form_of
+
+FORM = 'name="form_token"'
+
+
+async def close(j: Journey) -> None:
+    c = await j.repository.get(j.consultation.id, Consultation)
+    c.close_early(ORGANIZER, datetime.now(UTC), "Fin des travaux")
+    position = await j.repository.save(c)
+    await j.repository.store.wait("public_consultations", position, timeout=5)
+
+
+async def upcoming(j: Journey) -> str:
+    """A consultation that opens in three days; its participation address."""
+    now = datetime.now(UTC)
+    fields = content(opens_at=now + timedelta(days=3), closes_at=now + timedelta(days=9))
+    c = Consultation.draft(uuid4(), by=ORGANIZER, at=now, **fields)
+    c.schedule(ORGANIZER, now)
+    position = await j.repository.save(c)
+    await j.repository.store.wait("public_consultations", position, timeout=5)
+    return f"/consultations/{c.id}/participer"
+
+
+async def test_a_closed_consultation_says_since_when_with_no_form_and_a_way_back(
+    j: Journey,
+) -> None:
+    await close(j)
+    page = await j.client.get(f"/consultations/{j.consultation.id}/participer")
+    assert page.status_code == 410
+    assert "Cette consultation est fermée depuis le" in page.text
+    assert "<time datetime=" in page.text
+    assert "Fin des travaux" in page.text
+    assert FORM not in page.text
+    assert f'href="http://tribune.test/consultations/{j.consultation.id}"' in page.text
+
+
+async def test_a_consultation_not_yet_open_says_from_when_with_no_form(j: Journey) -> None:
+    page = await j.client.get(await upcoming(j))
+    assert page.status_code == 403
+    assert "pas encore ouverte. Vous pourrez donner votre avis à partir du" in page.text
+    assert FORM not in page.text
+    english = await j.client.get(await upcoming(j) + "?lang=en")
+    assert "This consultation is not open yet" in english.text
+
+
+async def test_a_draft_kept_before_the_close_is_shown_to_copy_and_kept(j: Journey) -> None:
+    url = f"/consultations/{j.consultation.id}/participer"
+    data = {**form_of((await j.client.get(url)).text), "answer_0": "Mon brouillon inachevé"}
+    assert (await j.client.post(url, data={**data, "action": "enregistrer"})).status_code == 303
+    await close(j)
+    page = await j.client.get(url)
+    assert page.status_code == 410
+    assert "Votre brouillon n'a pas été envoyé" in page.text
+    assert "readonly>Mon brouillon inachevé</textarea>" in page.text
+    assert await j.pool.fetchval("SELECT count(*) FROM citizen_drafts") == 1
+
+
+async def test_checking_an_opinion_after_the_close_is_refused_with_the_text_kept(
+    j: Journey,
+) -> None:
+    url = f"/consultations/{j.consultation.id}/participer"
+    data = {**form_of((await j.client.get(url)).text), "answer_0": "Écrit avant la clôture"}
+    await close(j)
+    checked = await j.client.post(url, data={**data, "language": "fr", "action": "verifier"})
+    assert checked.status_code == 409
+    assert "La consultation est fermée" in checked.text
+    assert "Écrit avant la clôture</textarea>" in checked.text
+    assert "Vérifier votre avis</h1>" not in checked.text
