@@ -139,7 +139,7 @@ async def test_an_organizer_carries_a_consultation_from_draft_to_report_in_publi
     assert "Aperçu." in preview.text
     assert "pas encore publique" in preview.text
     assert "<h1>Avenir de l&#39;eau (fr)</h1>" in preview.text
-    assert "Comment donner votre avis" in preview.text  # the public page itself
+    assert "<h2>Les questions</h2>" in preview.text  # the public page itself
     assert "Faut-il une taxe sur l&#39;eau ?" in preview.text
 
     files = {"document_file": ("dossier.pdf", PDF, "application/pdf")}
