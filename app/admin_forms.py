@@ -15,7 +15,7 @@ from uuid import UUID
 from starlette.datastructures import FormData
 
 from app.formatting import MONTREAL
-from app.forms import Errors, check_text, texts
+from app.forms import Errors, check_text, texts, whole_number
 from domain.content import MAX_GRACE_DAYS, plausible
 from domain.values import MAX_NOTE_LENGTH
 
@@ -106,7 +106,7 @@ def questions(errors: Errors, values: dict[str, str]) -> list[dict[str, str]]:
 
 def grace_days(errors: Errors, values: dict[str, str]) -> int:
     text = values.get("mail_grace_days", "").strip()
-    days = whole_number(text)
+    days = whole_number(text, high=MAX_GRACE_DAYS + 1)
     if not text:
         errors["mail_grace_days"] = "required"
     elif days is None or days > MAX_GRACE_DAYS:
@@ -114,14 +114,6 @@ def grace_days(errors: Errors, values: dict[str, str]) -> int:
     else:
         return days
     return 0
-
-
-def whole_number(text: str) -> int | None:
-    """Digits 0 to 9 only, and a few: `isdigit` also takes "²", which `int` refuses,
-    and `int` refuses a string of thousands of digits too."""
-    if text.isascii() and text.isdecimal() and len(text) <= 6:
-        return int(text)
-    return None
 
 
 def content_values(c: Any) -> dict[str, str]:

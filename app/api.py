@@ -9,7 +9,8 @@ from uuid import UUID
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.open_common import consultation_of, not_found, open_data, utc, whole_number
+from app.forms import whole_number
+from app.open_common import consultation_of, not_found, open_data, utc
 from app.public import filters_of
 from domain import REGIONS, Channel, format_receipt, is_valid_receipt, normalize_receipt
 from projections import queries

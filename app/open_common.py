@@ -37,7 +37,6 @@ def open_data(handler: Endpoint) -> Endpoint:
     return with_headers
 
 
-BIGINT = 2**63 - 1
 SEARCH_LENGTH = 200
 # C0 and C1 controls: PostgreSQL refuses NUL in text, and none of them is a word.
 CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -51,20 +50,6 @@ def json_error(status: int, headers: Mapping[str, str] | None = None) -> Respons
     """`{"error": "not_found"}` and the like: the status's phrase as a snake_case code."""
     code = HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
     return JSONResponse({"error": code}, status_code=status, headers=headers)
-
-
-def whole_number(text: str | None, low: int = 0, high: int = BIGINT) -> int | None:
-    """A number held within [low, high]; None unless it is written in ASCII digits.
-
-    str.isdigit() also accepts "²", which int() refuses; an unbounded number overflows
-    PostgreSQL's bigint. Both were 500s.
-    """
-    if not text or not (text.isascii() and text.isdigit()):
-        return None
-    digits = text.lstrip("0") or "0"
-    if len(digits) > len(str(high)):  # before int(): it refuses over 4 300 digits
-        return high
-    return min(max(int(digits), low), high)
 
 
 def search_terms(text: str | None) -> str | None:

@@ -10,7 +10,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.forms import Errors
+from app.forms import Errors, whole_number
 from domain.consultation import MAX_FILENAME_LENGTH
 from domain.values import MAX_BRIEF_BYTES
 
@@ -68,4 +68,5 @@ def too_large(request: Request, limit: int = MAX_PDF_BYTES + FORM_SLACK) -> bool
     length = request.headers.get("content-length")
     if length is None:
         return "transfer-encoding" in request.headers
-    return not length.isdigit() or int(length) > limit
+    size = whole_number(length)
+    return size is None or size > limit

@@ -11,8 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from app.forms import whole_number
 from app.i18n import LANGUAGES
-from app.open_common import search_terms, whole_number
+from app.open_common import search_terms
 from app.pagecache import cached, cached_until_changed, render_if_changed
 from app.templating import render
 from domain import REGIONS, Channel, is_valid_receipt, normalize_receipt

@@ -1,8 +1,12 @@
-"""How public answers read what anyone may type in an address (app/open_common.py)."""
+"""How answers read what anyone may type in an address or a header: never a 500."""
 
 from __future__ import annotations
 
-from app.open_common import BIGINT, search_terms, whole_number
+from starlette.requests import Request
+
+from app.forms import BIGINT, whole_number
+from app.open_common import search_terms
+from app.pdf import too_large
 
 
 def test_a_whole_number_is_written_in_ascii_digits_only() -> None:
@@ -24,3 +28,12 @@ def test_search_terms_lose_their_control_characters_and_keep_their_words_apart()
     assert search_terms("\x00 \t") is None
     assert search_terms(None) is None
     assert search_terms("é" * 300) == "é" * 200
+
+
+def test_a_body_length_not_written_in_ascii_digits_is_refused_not_a_crash() -> None:
+    def request(length: bytes) -> Request:
+        return Request({"type": "http", "headers": [(b"content-length", length)]})
+
+    assert too_large(request("²".encode("latin-1")))  # isdigit() took it, int() did not
+    assert too_large(request(b"9" * 5000))
+    assert not too_large(request(b"1000"))
