@@ -33,6 +33,7 @@ from app.admin_common import (
 from app.csrf import protected
 from app.forms import Errors, check_text, texts
 from app.pagecache import Endpoint
+from app.public import consultation_context
 from app.roles import require
 from app.services import ChangedMeanwhileError
 from app.templating import render
@@ -61,11 +62,10 @@ async def consultation_show(request: Request) -> Response:
 
 @require("organizer")
 async def consultation_preview(request: Request) -> Response:
-    """Exactly the public page, built from the draft, under a banner."""
+    """The public page, from the same context (app/public.py), under a banner."""
     c = await found(request)
-    public = c.as_public()
-    context = {"c": public, "phase": public.phase(datetime.now(UTC)), "admin": c}
-    return render(request, "admin/admin_consultation_preview.html", context)
+    context = consultation_context(c.as_public(), datetime.now(UTC), preview=True)
+    return render(request, "admin/admin_consultation_preview.html", context | {"admin": c})
 
 
 @require("organizer")

@@ -39,15 +39,31 @@ async def home(request: Request) -> Response:
     return render(request, "public/home.html", {"by_phase": by_phase, "now": now})
 
 
+def consultation_context(
+    c: queries.Consultation, now: datetime, preview: bool = False
+) -> dict[str, Any]:
+    """The consultation page's values, for the public page and the admin's preview alike,
+    so that the preview cannot drift from what the public reads.
+
+    A preview of a consultation not yet open (a draft, or scheduled) shows the ways to
+    take part as they will read once it opens: the organizers proofread the phone
+    number, its hours and the postal address before anyone else sees them.
+    """
+    phase = c.phase(now)
+    ahead = preview and (c.status == "draft" or phase == "upcoming")
+    return {
+        "c": c,
+        "phase": phase,
+        "takes_mail": c.takes_mail(now),
+        "ways_to_take_part": phase == "open" or ahead,
+        "ways_shown_ahead": ahead,
+    }
+
+
 @cached
 async def consultation_show(request: Request) -> Response:
     consultation = await found_consultation(request)
-    now = datetime.now(UTC)
-    context = {
-        "c": consultation,
-        "phase": consultation.phase(now),
-        "takes_mail": consultation.takes_mail(now),
-    }
+    context = consultation_context(consultation, datetime.now(UTC))
     return render(request, "public/consultation_show.html", context)
 
 

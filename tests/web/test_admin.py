@@ -127,6 +127,13 @@ def section(html: str, heading: str) -> str:
     return html[start : end if end > 0 else None]
 
 
+def participation(html: str) -> str:
+    """A consultation page's section on taking part, to the end of the page's content."""
+    return html[
+        html.index('<section aria-labelledby="participer">') : html.index("</main>")
+    ].strip()
+
+
 async def test_an_organizer_carries_a_consultation_from_draft_to_report_in_public_view(
     site: Site,
 ) -> None:
@@ -140,6 +147,7 @@ async def test_an_organizer_carries_a_consultation_from_draft_to_report_in_publi
     assert "pas encore publique" in preview.text
     assert "<h1>Avenir de l&#39;eau (fr)</h1>" in preview.text
     assert "<h2>Les questions</h2>" in preview.text  # the public page itself
+    assert "Comment donner votre avis" in preview.text  # as it will read once open
     assert "Faut-il une taxe sur l&#39;eau ?" in preview.text
 
     files = {"document_file": ("dossier.pdf", PDF, "application/pdf")}
@@ -181,6 +189,47 @@ async def test_an_organizer_carries_a_consultation_from_draft_to_report_in_publi
     assert "Fermée plus tôt que prévu" in history
     assert "Rapport publié" in history
     assert history.count(ORGANIZER["staff_id"]) == 7
+
+
+async def test_a_draft_preview_shows_the_phone_hours_and_address_to_proofread(
+    site: Site,
+) -> None:
+    url = await draft(site, "Ports du Saint-Laurent")
+    preview = (await site.organizer.get(url + "/apercu")).text
+    ways = participation(preview)
+    assert "Comment donner votre avis" in ways
+    assert "1 800 555-0100" in ways
+    assert "du lundi au vendredi, de 9 h à 17 h." in ways
+    assert "1020, rue des Parlementaires, Québec (Québec)" in ways
+    assert "tels qu'ils paraîtront à l'ouverture" in preview
+    english = (await site.organizer.get(url + "/apercu", params={"lang": "en"})).text
+    assert "Monday to Friday, 9 a.m. to 5 p.m." in english
+    assert "as they will once the consultation opens" in english
+
+
+async def test_a_scheduled_preview_shows_the_ways_to_take_part_as_they_will_read_open(
+    site: Site,
+) -> None:
+    url = await draft(site, "Forêts publiques")
+    assert (await act(site, url + "/programmer")).status_code == 303
+    assert "Cette consultation ouvrira le" in (await public_page(site, url)).text
+    preview = (await site.organizer.get(url + "/apercu")).text
+    assert "Comment donner votre avis" in preview
+    assert "1 800 555-0100" in preview
+
+
+async def test_a_preview_in_the_mail_grace_period_gives_the_postal_address_as_the_public_page(
+    site: Site,
+) -> None:
+    url = await draft(site, "Routes rurales", mail_grace_days="7")
+    assert (await act(site, url + "/ouvrir")).status_code == 303
+    assert (await act(site, url + "/fermer", close_reason="Assez d'avis.")).status_code == 303
+    public = participation((await public_page(site, url)).text)
+    preview = participation((await site.organizer.get(url + "/apercu")).text)
+    assert "compte encore si elle est reçue avant le" in preview
+    assert "1020, rue des Parlementaires, Québec (Québec)" in preview
+    assert "ne reçoit plus d&#39;avis" not in preview
+    assert preview == public
 
 
 async def test_documents_are_downloadable_by_the_public_once_the_consultation_is_public(
