@@ -3,14 +3,18 @@ nothing, and a draft kept from before is shown, never deleted."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 from domain import Consultation
 from tests.unit.builders import ORGANIZER, content
 from tests.web.journey import Journey, form_of
+from tests.web.test_public_phases import visible_text
 
 FORM = 'name="form_token"'
+ENDS_ONCE = r"\d [ap]\.m\.(?!\.)"
+"""An English time ends its sentence with the period of "a.m." or "p.m.", and no other."""
 
 
 async def close(j: Journey) -> None:
@@ -76,3 +80,30 @@ async def test_checking_an_opinion_after_the_close_is_refused_with_the_text_kept
     assert "La consultation est fermée" in checked.text
     assert "Écrit avant la clôture</textarea>" in checked.text
     assert "Vérifier votre avis</h1>" not in checked.text
+
+
+async def test_in_english_the_closing_time_ends_its_sentence_with_one_period(j: Journey) -> None:
+    await close(j)
+    page = await j.client.get(f"/consultations/{j.consultation.id}/participer?lang=en")
+    assert page.status_code == 410
+    text = visible_text(page.text)
+    assert re.search("closed since .*" + ENDS_ONCE + " It no longer", text), text
+    assert ".." not in text
+
+
+async def test_in_english_the_opening_time_ends_its_sentence_with_one_period(j: Journey) -> None:
+    page = await j.client.get(await upcoming(j) + "?lang=en")
+    assert page.status_code == 403
+    text = visible_text(page.text)
+    assert re.search("opinion from .*" + ENDS_ONCE, text), text
+    assert ".." not in text
+
+
+async def test_in_french_the_times_end_their_sentences_with_one_period(j: Journey) -> None:
+    opens = visible_text((await j.client.get(await upcoming(j))).text)
+    assert re.search(r"à partir du .*\d h \d\d\.\n", opens), opens
+    await close(j)
+    closed = visible_text(
+        (await j.client.get(f"/consultations/{j.consultation.id}/participer")).text
+    )
+    assert re.search(r"depuis le .*\d h \d\d\. Elle n'accepte plus", closed), closed
