@@ -26,6 +26,7 @@ from eventsourcing.persistence import (
 
 from app.db import Conn
 from app.subscription import Subscription, wait_for_tracking
+from projections.reading import TrackingConflictError
 
 CHANNEL = "stored_events"
 
@@ -221,7 +222,7 @@ class EventStore:
         with translated_errors():
             recorded = await (conn or self.pool).fetchval(_INSERT_TRACKING, name, position)
         if recorded is None:
-            raise IntegrityError(f"tracking {name} is already at or past {position}")
+            raise TrackingConflictError(f"tracking {name} is already at or past {position}")
 
     async def move_trackings(
         self, names: Sequence[str], position: int, *, after: int, conn: Conn | None = None
@@ -230,14 +231,15 @@ class EventStore:
 
         A writer that read from `after` is the only one that applied what lies between,
         even if another process, thinking itself alone, read from there too: if any
-        position is elsewhere, IntegrityError (in a transaction, nothing moves).
+        position is elsewhere, TrackingConflictError, an IntegrityError (in a transaction,
+        nothing moves).
         """
         sql = _FIRST_TRACKINGS if after == 0 else _MOVE_TRACKINGS
         args = (list(names), position) if after == 0 else (list(names), position, after)
         with translated_errors():
             moved = {row[0] for row in await (conn or self.pool).fetch(sql, *args)}
         if missed := [name for name in names if name not in moved]:
-            raise IntegrityError(f"tracking {', '.join(missed)} no longer at {after}")
+            raise TrackingConflictError(f"tracking {', '.join(missed)} no longer at {after}")
 
     async def max_tracking_id(self, application_name: str) -> int | None:
         with translated_errors():

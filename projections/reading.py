@@ -8,13 +8,18 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
-from eventsourcing.persistence import Mapper, Notification, Tracking
+from eventsourcing.persistence import IntegrityError, Mapper, Notification, Tracking
 
 from projections.base import Projection
 from projections.batch import Batch
 from projections.recorded import Decoder, Recorded
 
 DECODE_SLICE = 1000
+
+
+class TrackingConflictError(IntegrityError):
+    """A position was not where its writer read it: another writer moved it first (a
+    projector that lost its lock unknowingly, a rebuild). Nothing of the batch is kept."""
 
 
 class Store(Protocol):

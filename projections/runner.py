@@ -18,54 +18,41 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from eventsourcing.persistence import IntegrityError, Mapper, OperationalError
+from eventsourcing.persistence import Mapper, OperationalError
 
 from projections.base import Projection
 from projections.batch import Batch
 from projections.locks import try_lock, unlock
-from projections.reading import Read, Reader, Store, apply_to, share, topics_of
+from projections.reading import (
+    Read,
+    Reader,
+    Store,
+    TrackingConflictError,
+    apply_to,
+    share,
+    topics_of,
+)
 from projections.replay import Progress, Replay, build_deferred_indexes
-from projections.tasks import all_of, first_of
+from projections.tasks import Backoff, all_of, first_of
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "stored_events"
 LOCK_CHECK_SECONDS = 1.0
-# What a projector waits out and tries again: a lost lock or connection, another ahead.
+# What a projector waits out and tries again at once: a lost lock or connection, another
+# writer ahead, a server restarting. Anything else (a bug, an event a table cannot hold)
+# fails the same way each time: it is logged at ERROR and tried again less and less often.
 RETRIED = (
-    IntegrityError,
+    TrackingConflictError,
     OperationalError,  # the store's name for a lost connection
     OSError,
-    asyncpg.PostgresError,
+    asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
+    asyncpg.OperatorInterventionError,  # the server shutting down, a query cancelled
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
 )
-FOLLOWING = "(following)"  # the backoff's name for a read that fails, whoever it is for
-
-
-@dataclass
-class Backoff:
-    """How long to wait before trying again what failed unexpectedly `n` times in a row.
-
-    An event a projection cannot apply fails the same way each time it is tried: the
-    wait doubles from `first` up to `limit`, so the log gets one ERROR a minute, not a
-    flood, and the projection still takes it up soon after the cause is repaired.
-    """
-
-    first: float
-    limit: float
-    failures: dict[str, int] = field(default_factory=dict)
-
-    def failed(self, name: str) -> float:
-        self.failures[name] = self.failures.get(name, 0) + 1
-        return self.pause(name)
-
-    def succeeded(self, name: str) -> None:
-        self.failures.pop(name, None)
-
-    def pause(self, name: str) -> float:
-        """`first` while nothing failed unexpectedly, then doubled at each failure."""
-        doublings = min(max(self.failures.get(name, 0) - 1, 0), 60)  # 2**60: past any limit
-        return min(self.first * 2.0**doublings, self.limit)
+LISTENING = "(listening)"  # the backoff's name for the runner as a whole
 
 
 @dataclass
@@ -81,6 +68,9 @@ class Runner:
     # Following, a batch at most this often: each costs a few round trips whatever its
     # size, and a reader waiting for their own write waits this long at most.
     pace: float = 0.02
+    # A projection that failed unexpectedly, and when it may be tried again: it keeps its
+    # lock meanwhile, so another process does not take it up only to fail the same way.
+    _paused: dict[str, float] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self._reader = Reader(self.store, self.mapper)
@@ -105,9 +95,19 @@ class Runner:
         return Replay(self._reader, self.rebuild_batch_size, self.retry_interval)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Until `stop`: every projection whose lock this process holds, kept current.
+        """Until `stop`: every projection whose lock this process holds, kept current;
+        whatever stops them (the server unreachable, a bug) is logged and they start
+        again, so a projector process never goes on without its projections."""
+        while not stop.is_set():
+            try:
+                await self._run_once(stop)
+            except Exception:
+                pause = self._backoff.failed(LISTENING)
+                log.exception("the projections stopped; starting again in %.0f s", pause)
+                await first_of(stop, stop, pause)
 
-        Each projection competes for its lock on its own; those held are followed
+    async def _run_once(self, stop: asyncio.Event) -> None:
+        """Each projection competes for its lock on its own; those held are followed
         together (`_follow_once`): one read and one transaction for those at one position.
         """
         woken = asyncio.Event()
@@ -118,6 +118,7 @@ class Runner:
 
         async with self.store.pool.acquire() as listener:
             await listener.add_listener(CHANNEL, wake)
+            self._backoff.succeeded(LISTENING)
             try:
                 # If one fails, the others stop too (and give their locks back).
                 await all_of(
@@ -141,12 +142,6 @@ class Runner:
                 log.warning("following interrupted; retrying", exc_info=True)
                 await first_of(stop, stop, self.retry_interval)
                 continue
-            except Exception:  # a batch that cannot be read (decoded): no position moves
-                pause = self._backoff.failed(FOLLOWING)
-                log.exception("following failed; retrying in %.0f s", pause)
-                await first_of(stop, stop, pause)
-                continue
-            self._backoff.succeeded(FOLLOWING)
             if not moved:
                 await first_of(woken, stop, self.poll_interval)
             else:  # under a stream of commits, a few events a batch instead of one
@@ -159,8 +154,9 @@ class Runner:
         lags (a rebuild that died, say) reads on its own, so it holds no other back.
         """
         groups: dict[int, list[Projection]] = {}  # by position
+        now = time.monotonic()
         for projection in self.projections:
-            if projection.name in held:
+            if projection.name in held and self._paused.get(projection.name, 0) <= now:
                 groups.setdefault(held[projection.name], []).append(projection)
         if not groups:
             return False
@@ -168,12 +164,26 @@ class Runner:
         async with self.store.pool.acquire() as conn:
             head = await self.store.max_notification_id(conn=conn) or 0
             for start, group in groups.items():
-                topics = topics_of(group)
-                read = await self._reader.read(topics, start, self.batch_size, head, conn)
-                if read is not None:
-                    await self._write_group(conn, group, read, held)
-                    moved = True
+                moved |= await self._follow_group(conn, group, start, head, held)
         return moved
+
+    async def _follow_group(
+        self, conn: Any, group: Sequence[Projection], start: int, head: int, held: dict[str, int]
+    ) -> bool:
+        """One batch for the projections at `start`; one that cannot be read (an event
+        that cannot be decoded) pauses them, and no other."""
+        try:
+            read = await self._reader.read(topics_of(group), start, self.batch_size, head, conn)
+        except RETRIED:
+            raise
+        except Exception:
+            for projection in group:
+                self._pause(projection, start, head)
+            return False
+        if read is None:
+            return False
+        await self._write_group(conn, group, read, held)
+        return True
 
     async def _write_group(
         self, conn: Any, group: Sequence[Projection], read: Read, held: dict[str, int]
@@ -205,34 +215,47 @@ class Runner:
     async def _write_one_by_one(
         self, group: Sequence[Projection], read: Read, held: dict[str, int]
     ) -> list[Projection]:
-        """Each projection's write on its own; one that fails is given up and competes for
-        its lock again: soon if it was interrupted (its lock lost, another process
-        ahead), after a growing pause if not. Its position stays before the batch."""
+        """Each projection's write on its own. One interrupted (its lock lost, another
+        writer ahead) is given up and competes for its lock again; one that fails
+        otherwise is paused, its position before the batch."""
         written = []
         for projection in group:
             try:
                 await self._write(projection, read)
                 written.append(projection)
-            except RETRIED:
-                log.warning("%s interrupted; retrying", projection.name, exc_info=True)
-                held.pop(projection.name, None)
-            except Exception:
-                self._give_up(projection, read, held)
+            except Exception as error:
+                if await self._interrupted(error, projection, read):
+                    log.warning("%s interrupted; retrying", projection.name, exc_info=True)
+                    held.pop(projection.name, None)
+                else:
+                    self._pause(projection, read.start, read.position)
         return written
 
-    def _give_up(self, projection: Projection, read: Read, held: dict[str, int]) -> None:
+    async def _interrupted(self, error: Exception, projection: Projection, read: Read) -> bool:
+        """Whether the write failed for a cause a retry at once cures: among them another
+        writer ahead, which may show first as a read row already there (its position
+        has then moved from where this batch was read)."""
+        if isinstance(error, RETRIED):
+            return True
+        try:
+            return await self.store.max_tracking_id(projection.name) != (read.start or None)
+        except RETRIED:
+            return True
+
+    def _pause(self, projection: Projection, start: int, end: int) -> None:
         """An error no retry at once will cure (a bug, an event its tables cannot hold):
-        logged now, where an operator looks, and tried again after a growing pause."""
+        logged now, where an operator looks, and tried again after a growing pause, the
+        lock kept meanwhile. Its position stays where it was."""
         pause = self._backoff.failed(projection.name)
         log.exception(
             "%s cannot apply the events after position %s (to %s): it stays there and"
             " tries again in %.0f s",
             projection.name,
-            read.start,
-            read.position,
+            start,
+            end,
             pause,
         )
-        held.pop(projection.name, None)
+        self._paused[projection.name] = time.monotonic() + pause
 
     async def _write(self, projection: Projection, read: Read) -> None:
         """The batch's rows and its tracking record, in one transaction of its own."""
@@ -252,23 +275,31 @@ class Runner:
             try:
                 async with self.store.pool.acquire() as conn:
                     if await try_lock(conn, projection.name):
-                        log.info("applying %s", projection.name)
-                        try:
-                            await build_deferred_indexes(self.store, projection)
-                            held[projection.name] = (
-                                await self.store.max_tracking_id(projection.name) or 0
-                            )
-                            woken.set()  # followed now, not at the next NOTIFY or poll
-                            await _while_held(conn, projection.name, held, stop)
-                        finally:
-                            held.pop(projection.name, None)
-                            await unlock(conn, projection.name)
+                        await self._while_locked(conn, projection, held, woken, stop)
             except RETRIED:
                 log.warning("%s interrupted; retrying", projection.name, exc_info=True)
             except Exception:  # its indexes, say: the others go on meanwhile
                 pause = self._backoff.failed(projection.name)
                 log.exception("%s failed to start; retrying in %.0f s", projection.name, pause)
             await first_of(stop, stop, self._backoff.pause(projection.name))
+
+    async def _while_locked(
+        self,
+        lock: Any,
+        projection: Projection,
+        held: dict[str, int],
+        woken: asyncio.Event,
+        stop: asyncio.Event,
+    ) -> None:
+        log.info("applying %s", projection.name)
+        try:
+            await build_deferred_indexes(self.store, projection)
+            held[projection.name] = await self.store.max_tracking_id(projection.name) or 0
+            woken.set()  # followed now, not at the next NOTIFY or poll
+            await _while_held(lock, projection.name, held, stop)
+        finally:
+            held.pop(projection.name, None)
+            await unlock(lock, projection.name)
 
 
 async def _apply(conn: Any, projection: Projection, read: Read) -> None:

@@ -10,10 +10,12 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from app.mapping import build_mapper
 from app.repository import Repository
 from app.store import EventStore
+from projections.admin import CONSULTATIONS as ADMIN_CONSULTATIONS
 from projections.admin import AdminConsultations
 from projections.batch import Batch
 from projections.public_consultations import PublicConsultations
@@ -102,5 +104,109 @@ async def test_a_projection_that_cannot_apply_an_event_leaves_the_others_at_the_
     (position,) = set(held.values())
     assert await runner._follow_once(held)
     head = await store.max_notification_id()
-    assert held == {"public_consultations": head}  # admin_consultations given up
+    # admin_consultations paused where it stood, its lock kept (see the next test)
+    assert held == {"public_consultations": head, refusing.name: position}
     assert await store.max_tracking_id(refusing.name) == position
+    assert await runner._follow_once(held) is False  # paused: not tried again at once
+
+
+class WritesNoDeadline(AdminConsultations):
+    """admin_consultations with a bug: an extension writes no closing date, which its
+    table refuses (NOT NULL), the same way each time."""
+
+    def consultation_deadline_extended(self, batch: Batch, e: Any, position: int) -> None:
+        batch.update(ADMIN_CONSULTATIONS, e.originator_id, closes_at=None)
+
+
+async def extended(store: EventStore) -> UUID:
+    repository = Repository(store, build_mapper())
+    consultation = await open_consultation(repository)
+    consultation.extend_deadline(ORGANIZER, DURING, CLOSES_AT + timedelta(days=7))
+    await repository.save(consultation)
+    return consultation.id
+
+
+async def test_a_database_error_that_recurs_is_an_error_and_a_pause_not_a_quick_retry(
+    store: EventStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A constraint the write breaks is no lost connection: it is logged at ERROR and the
+    projection paused where it stood, its lock kept (not given up to be taken again)."""
+    await extended(store)
+    failing = WritesNoDeadline()
+    runner = Runner(store, build_mapper(), [failing])
+    position = await store.max_tracking_id(failing.name) or 0
+    held = {failing.name: position}
+    assert await runner._follow_once(held)
+    assert held == {failing.name: position}
+    [error] = errors_of(caplog)
+    assert error.exc_info is not None
+    assert isinstance(error.exc_info[1], IntegrityError)
+    assert await store.max_tracking_id(failing.name) == (position or None)
+
+
+async def test_a_row_another_writer_already_wrote_is_an_interruption_not_an_error(
+    store: EventStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another projector went ahead (this one lost its lock unknowingly): the batch breaks
+    a primary key before it reaches the tracking record. The position has moved, so the
+    projection is given up, to compete for its lock again, and nothing is logged as an error."""
+    await extended(store)
+    runner = Runner(store, build_mapper(), [PublicConsultations()])
+    name = runner.projections[0].name
+    held = {name: await store.max_tracking_id(name) or 0}
+    await Runner(store, build_mapper(), [PublicConsultations()]).catch_up_all()  # the other
+    assert await runner._follow_once(held)
+    assert held == {}
+    assert errors_of(caplog) == []
+
+
+async def test_a_projection_that_keeps_failing_is_tried_less_and_less_often(
+    store: EventStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    refused = await extended(store)
+    runner = Runner(
+        store,
+        build_mapper(),
+        [RefusesOneExtension(refused)],
+        poll_interval=0.01,
+        retry_interval=0.05,
+        backoff_limit=10,
+    )
+    stop = asyncio.Event()
+    following = asyncio.create_task(runner.run(stop))
+    try:
+        await asyncio.sleep(1.2)  # tried at 0, 0.05, 0.15, 0.35, 0.75: five errors
+    finally:
+        stop.set()
+        await following
+    assert 3 <= len(errors_of(caplog)) <= 7  # at a steady 0.05 s: about 20
+
+
+class FailsToStartOnce(Runner):
+    """A runner whose first start fails, as when the server cannot lend a connection."""
+
+    started = 0
+
+    async def _run_once(self, stop: asyncio.Event) -> None:
+        self.started += 1
+        if self.started == 1:
+            raise OSError("connection refused")
+        await super()._run_once(stop)
+
+
+async def test_projections_that_stop_are_logged_and_start_again(
+    store: EventStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    await extended(store)
+    runner = FailsToStartOnce(
+        store, build_mapper(), [PublicConsultations()], poll_interval=0.05, retry_interval=0.05
+    )
+    stop = asyncio.Event()
+    following = asyncio.create_task(runner.run(stop))
+    try:
+        head = await store.max_notification_id() or 0
+        await store.wait("public_consultations", head, timeout=5)
+    finally:
+        stop.set()
+        await following
+    assert "the projections stopped" in errors_of(caplog)[0].message
