@@ -48,8 +48,27 @@ def not_found() -> Response:
 
 def json_error(status: int, headers: Mapping[str, str] | None = None) -> Response:
     """`{"error": "not_found"}` and the like: the status's phrase as a snake_case code."""
-    code = HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
-    return JSONResponse({"error": code}, status_code=status, headers=headers)
+    return JSONResponse({"error": error_code(status)}, status_code=status, headers=headers)
+
+
+def error_code(status: int) -> str:
+    """Any status has a code: one without a standard phrase (499, say) is named by its
+    class, for an error's own error must not become a 500."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        return "client_error" if 400 <= status < 500 else "server_error"
+    return re.sub("[^a-z0-9]+", "_", phrase.lower())
+
+
+def api_error(status: int, headers: Mapping[str, str] | None = None) -> Response:
+    """An error under /api/, readable from any origin like the answers it stands for.
+    A server error is not kept by caches: the next try may well succeed."""
+    response = json_error(status, headers)
+    response.headers.update(OPEN_HEADERS)
+    if status >= 500:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def search_terms(text: str | None) -> str | None:

@@ -23,7 +23,7 @@ from app.auth import build_oauth
 from app.db import create_pool
 from app.headers import SecurityHeaders
 from app.mapping import build_mapper
-from app.open_common import OPEN_HEADERS, json_error
+from app.open_common import api_error
 from app.pagecache import PageCache, ServeCachedPages
 from app.pagechanges import follow_page_changes
 from app.projector import run_background
@@ -46,8 +46,10 @@ ERROR_PAGES = {404: "errors/404.html", 405: "errors/405.html"}
 
 
 def from_api(request: Request) -> bool:
-    """The API promises JSON, errors included: its readers are programs."""
-    return request.url.path.startswith("/api/")
+    """The API promises JSON, errors included: its readers are programs. "/api" is
+    the API's address too, though no route is there, so it answers a JSON 404."""
+    path = request.url.path
+    return path == "/api" or path.startswith("/api/")
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -55,9 +57,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
     (a 405 says which methods would do, in Allow)."""
     assert isinstance(exc, HTTPException)
     if from_api(request):
-        response = json_error(exc.status_code, exc.headers)
-        response.headers.update(OPEN_HEADERS)
-        return response
+        return api_error(exc.status_code, exc.headers)
     page = ERROR_PAGES.get(exc.status_code)
     if page is None:
         return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
@@ -69,7 +69,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s", request.url.path, exc_info=exc)
     if from_api(request):
-        return json_error(500)
+        return api_error(500)
     return render(request, "errors/500.html", status=500)
 
 
