@@ -13,21 +13,21 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import asyncpg
-from eventsourcing.persistence import Mapper, OperationalError
+from eventsourcing.persistence import Mapper
 
 from projections.base import Projection
 from projections.batch import Batch
+from projections.failures import RETRIED, Failures
 from projections.locks import try_lock, unlock
 from projections.reading import (
     Read,
     Reader,
     Store,
-    TrackingConflictError,
     apply_to,
     share,
     topics_of,
@@ -39,19 +39,6 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "stored_events"
 LOCK_CHECK_SECONDS = 1.0
-# What a projector waits out and tries again at once: a lost lock or connection, another
-# writer ahead, a server restarting. Anything else (a bug, an event a table cannot hold)
-# fails the same way each time: it is logged at ERROR and tried again less and less often.
-RETRIED = (
-    TrackingConflictError,
-    OperationalError,  # the store's name for a lost connection
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.OperatorInterventionError,  # the server shutting down, a query cancelled
-    asyncpg.SerializationError,
-    asyncpg.DeadlockDetectedError,
-)
 LISTENING = "(listening)"  # the backoff's name for the runner as a whole
 
 
@@ -68,13 +55,11 @@ class Runner:
     # Following, a batch at most this often: each costs a few round trips whatever its
     # size, and a reader waiting for their own write waits this long at most.
     pace: float = 0.02
-    # A projection that failed unexpectedly, and when it may be tried again: it keeps its
-    # lock meanwhile, so another process does not take it up only to fail the same way.
-    _paused: dict[str, float] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self._reader = Reader(self.store, self.mapper)
         self._backoff = Backoff(self.retry_interval, self.backoff_limit)
+        self._failures = Failures(self.store, self._backoff)
 
     async def rebuild(self, projection: Projection, progress: Progress | None = None) -> int:
         """Empty the projection's tables and replay it from the first event."""
@@ -156,7 +141,7 @@ class Runner:
         groups: dict[int, list[Projection]] = {}  # by position
         now = time.monotonic()
         for projection in self.projections:
-            if projection.name in held and self._paused.get(projection.name, 0) <= now:
+            if projection.name in held and self._failures.ready(projection.name, now):
                 groups.setdefault(held[projection.name], []).append(projection)
         if not groups:
             return False
@@ -178,7 +163,7 @@ class Runner:
             raise
         except Exception:
             for projection in group:
-                self._pause(projection, start, head)
+                self._failures.pause(projection, start, head)
             return False
         if read is None:
             return False
@@ -224,38 +209,12 @@ class Runner:
                 await self._write(projection, read)
                 written.append(projection)
             except Exception as error:
-                if await self._interrupted(error, projection, read):
+                if await self._failures.interrupted(error, projection, read):
                     log.warning("%s interrupted; retrying", projection.name, exc_info=True)
                     held.pop(projection.name, None)
                 else:
-                    self._pause(projection, read.start, read.position)
+                    self._failures.pause(projection, read.start, read.position)
         return written
-
-    async def _interrupted(self, error: Exception, projection: Projection, read: Read) -> bool:
-        """Whether the write failed for a cause a retry at once cures: among them another
-        writer ahead, which may show first as a read row already there (its position
-        has then moved from where this batch was read)."""
-        if isinstance(error, RETRIED):
-            return True
-        try:
-            return await self.store.max_tracking_id(projection.name) != (read.start or None)
-        except RETRIED:
-            return True
-
-    def _pause(self, projection: Projection, start: int, end: int) -> None:
-        """An error no retry at once will cure (a bug, an event its tables cannot hold):
-        logged now, where an operator looks, and tried again after a growing pause, the
-        lock kept meanwhile. Its position stays where it was."""
-        pause = self._backoff.failed(projection.name)
-        log.exception(
-            "%s cannot apply the events after position %s (to %s): it stays there and"
-            " tries again in %.0f s",
-            projection.name,
-            start,
-            end,
-            pause,
-        )
-        self._paused[projection.name] = time.monotonic() + pause
 
     async def _write(self, projection: Projection, read: Read) -> None:
         """The batch's rows and its tracking record, in one transaction of its own."""
