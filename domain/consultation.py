@@ -277,12 +277,7 @@ class Consultation(Aggregate):
 
     @property
     def mail_deadline(self) -> datetime:
-        """Letters postmarked in time count if received before this (exclusive).
-
-        Counted in exact 24-hour days from `closes_at`, so the answer does not change
-        when the stored time comes back with a fixed UTC offset instead of a zone.
-        """
-        return self.closes_at.astimezone(UTC) + timedelta(days=self.mail_grace_days)
+        return mail_deadline(self.closes_at, self.mail_grace_days)
 
     def phase(self, at: datetime) -> Phase:
         """What the public sees at `at`."""
@@ -384,3 +379,12 @@ class Consultation(Aggregate):
 
     def _content(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in EDITABLE}
+
+
+def mail_deadline(closes_at: datetime, grace_days: int) -> datetime:
+    """Letters postmarked in time count if received before this (exclusive).
+
+    Counted in exact 24-hour days from `closes_at`, so the answer does not change
+    when the stored time comes back with a fixed UTC offset instead of a zone.
+    """
+    return closes_at.astimezone(UTC) + timedelta(days=grace_days)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
+
+from domain.consultation import mail_deadline
 
 PUBLIC_STATUSES = ("scheduled", "cancelled")  # a draft is not public
 PENDING = ("received", "refusal_proposed")
@@ -44,8 +46,7 @@ class Consultation:
 
     @property
     def mail_deadline(self) -> datetime:
-        """As the domain's: a letter postmarked in time counts if received before this."""
-        return self.closes_at.astimezone(UTC) + timedelta(days=self.mail_grace_days)
+        return mail_deadline(self.closes_at, self.mail_grace_days)
 
     def takes_mail(self, now: datetime) -> bool:
         """Open, or closed within the mail grace period: letters still count."""
