@@ -7,12 +7,10 @@ consultation and an unreachable database all bring the form back as it was sent.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
 
 from limits import parse
 from starlette.exceptions import HTTPException
@@ -21,20 +19,20 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from app import receipts
+from app.citizen_drafts import KEEP, draft_brief, forget_draft, load_draft, save_draft
 from app.citizen_forms import (
     MAX_ANSWER,
     NOT_OPEN,
     OpinionForm,
-    new_form,
+    not_open_status,
     participant_of,
     personal_fields,
     read_form,
     submission_fields,
-    usable_token,
 )
 from app.csrf import protected
 from app.forms import texts
-from app.participants import seal_for, unseal_for
+from app.participants import seal_for
 from app.pdf import FORM_SLACK, MAX_PDF_BYTES, pdf_response, read_pdf, too_large
 from app.ratelimit import refused
 from app.receipts import to_receipt, wait_for_projection
@@ -57,16 +55,8 @@ Below it the form is read, so a PDF over 10 MB is refused with the text kept; ab
 it nothing is read, and the last saved draft comes back."""
 
 
-class _Keep:
-    """The draft's brief stays as it was."""
-
-
-KEEP = _Keep()
-BriefChange = bytes | None | _Keep
 PINNED = "brief_sha256"
 """The check page's hidden field: the brief it showed, by SHA-256."""
-SEALED = "_sealed"
-"""Where a draft keeps its personal fields, sealed with the person's key."""
 
 
 async def consultation_of(request: Request) -> queries.Consultation:
@@ -74,66 +64,6 @@ async def consultation_of(request: Request) -> queries.Consultation:
     if found is None:
         raise HTTPException(404)
     return found
-
-
-async def load_draft(request: Request, consultation: queries.Consultation) -> OpinionForm:
-    row = await request.state.pool.fetchrow(
-        "SELECT data, form_token, length(brief) AS brief_size FROM citizen_drafts"
-        " WHERE participant_id = $1 AND consultation_id = $2",
-        participant_of(session_of(request)),
-        consultation.id,
-    )
-    if row is None:
-        return new_form()
-    values = await _draft_values(request, row["data"])
-    values["form_token"] = usable_token(row["form_token"])
-    return OpinionForm(values, brief_size=row["brief_size"])
-
-
-async def _draft_data(request: Request, values: dict[str, str]) -> str:
-    """The values as JSON, the postal code sealed: a draft keeps no personal field in clear."""
-    data = {k: v for k, v in values.items() if k != SEALED}
-    if code := data.pop("postal_code", ""):
-        participant = participant_of(session_of(request))
-        data[SEALED] = await seal_for(request.state.store, participant, {"postal_code": code}) or ""
-    return json.dumps(data)
-
-
-async def _draft_values(request: Request, data: str) -> dict[str, str]:
-    values: dict[str, str] = json.loads(data)
-    participant = participant_of(session_of(request))
-    values.update(await unseal_for(request.state.store, participant, values.pop(SEALED, None)))
-    return values
-
-
-async def save_draft(
-    request: Request, consultation: queries.Consultation, form: OpinionForm, brief: BriefChange
-) -> None:
-    """The values as typed; the brief replaced, removed or kept as it was (`KEEP`)."""
-    form.values["form_token"] = usable_token(form.values.get("form_token", ""))
-    row = await request.state.pool.fetchrow(
-        "INSERT INTO citizen_drafts (participant_id, consultation_id, form_token, data, brief)"
-        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (participant_id, consultation_id)"
-        " DO UPDATE SET data = excluded.data, form_token = excluded.form_token, saved_at = now(),"
-        " brief = CASE WHEN $6 THEN excluded.brief ELSE citizen_drafts.brief END"
-        " RETURNING length(brief) AS size, coalesce(encode(sha256(brief), 'hex'), '') AS sha256",
-        participant_of(session_of(request)),
-        consultation.id,
-        form.values["form_token"],
-        await _draft_data(request, form.values),
-        None if brief is KEEP else brief,
-        brief is not KEEP,
-    )
-    form.brief_size, form.brief_sha256 = row["size"], row["sha256"]
-
-
-async def draft_brief(request: Request, consultation_id: UUID) -> bytes | None:
-    brief: bytes | None = await request.state.pool.fetchval(
-        "SELECT brief FROM citizen_drafts WHERE participant_id = $1 AND consultation_id = $2",
-        participant_of(session_of(request)),
-        consultation_id,
-    )
-    return brief
 
 
 def show_form(
@@ -166,7 +96,7 @@ async def not_open(request: Request, c: queries.Consultation, phase: str) -> Res
     form = await load_draft(request, c)
     answers = [(q, a) for q, a in zip(c.questions, form.answers(c), strict=True) if a.strip()]
     context = {"c": c, "phase": phase, "answers": answers}
-    status = 403 if phase == "upcoming" else 410
+    status = not_open_status(phase)
     return render(request, "citizen/opinion_not_open.html", context, status=status)
 
 
@@ -202,9 +132,9 @@ async def _opinion_post(request: Request) -> Response:
             return render(request, "citizen/_draft_status.html", {"saved_at": datetime.now(UTC)})
         url = request.url_for("opinion_form", consultation_id=c.id)
         return RedirectResponse(f"{url}?enregistre=1", status_code=303)
-    if action != "envoyer" and (why := NOT_OPEN.get(c.phase(datetime.now(UTC)))):
-        form.errors["form"] = why  # said first: nothing checked now could be sent
-        return show_form(request, c, form, status=409)
+    if action != "envoyer" and (phase := c.phase(datetime.now(UTC))) in NOT_OPEN:
+        form.errors["form"] = NOT_OPEN[phase]  # said first: nothing checked now could be sent
+        return show_form(request, c, form, status=not_open_status(phase))
     if action in ("modifier", "enregistrer") or form.errors:
         return show_form(request, c, form, status=400 if form.errors else 200)
     if action == "verifier":
@@ -258,20 +188,6 @@ async def send(request: Request, c: queries.Consultation, form: OpinionForm) -> 
     await forget_draft(request, c, fields["form_token"])
     await wait_for_projection(request, receipt.notification_id)
     return to_receipt(request, receipt.receipt_number)
-
-
-async def forget_draft(request: Request, c: queries.Consultation, form_token: str) -> None:
-    """The draft of a form now sent. Every post of the form saves the draft before it
-    looks for the receipt, so each one that ends on the receipt forgets it again: a
-    double click never leaves behind a draft whose used token would swallow the next
-    opinion."""
-    await request.state.pool.execute(
-        "DELETE FROM citizen_drafts"
-        " WHERE participant_id = $1 AND consultation_id = $2 AND form_token = $3",
-        participant_of(session_of(request)),
-        c.id,
-        form_token,
-    )
 
 
 def first_sending(request: Request, form_token: str) -> bool:

@@ -29,6 +29,14 @@ Sending still goes to the domain, which gives the first receipt back to a retry 
 past the deadline."""
 
 
+def not_open_status(phase: str) -> int:
+    """The participation page's status outside the open phase, read or posted alike:
+    403 until it opens (it will be allowed later), 410 once closed or cancelled, for
+    a consultation never reopens."""
+    assert phase in NOT_OPEN, phase
+    return 403 if phase == "upcoming" else 410
+
+
 @dataclass
 class OpinionForm:
     values: dict[str, str]

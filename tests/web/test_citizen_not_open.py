@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
+
+import httpx
 
 from domain import Consultation
 from tests.unit.builders import ORGANIZER, content
@@ -20,6 +22,13 @@ ENDS_ONCE = r"\d [ap]\.m\.(?!\.)"
 async def close(j: Journey) -> None:
     c = await j.repository.get(j.consultation.id, Consultation)
     c.close_early(ORGANIZER, datetime.now(UTC), "Fin des travaux")
+    position = await j.repository.save(c)
+    await j.repository.store.wait("public_consultations", position, timeout=5)
+
+
+async def cancel(j: Journey) -> None:
+    c = await j.repository.get(j.consultation.id, Consultation)
+    c.cancel(ORGANIZER, datetime.now(UTC), "Reportée")
     position = await j.repository.save(c)
     await j.repository.store.wait("public_consultations", position, timeout=5)
 
@@ -69,14 +78,14 @@ async def test_a_draft_kept_before_the_close_is_shown_to_copy_and_kept(j: Journe
     assert await j.pool.fetchval("SELECT count(*) FROM citizen_drafts") == 1
 
 
-async def test_checking_an_opinion_after_the_close_is_refused_with_the_text_kept(
+async def test_checking_an_opinion_after_the_close_is_410_as_the_page_with_the_text_kept(
     j: Journey,
 ) -> None:
     url = f"/consultations/{j.consultation.id}/participer"
     data = {**form_of((await j.client.get(url)).text), "answer_0": "Écrit avant la clôture"}
     await close(j)
     checked = await j.client.post(url, data={**data, "language": "fr", "action": "verifier"})
-    assert checked.status_code == 409
+    assert checked.status_code == 410  # as the page's GET: the consultation is gone for good
     assert "La consultation est fermée" in checked.text
     assert "Écrit avant la clôture</textarea>" in checked.text
     assert "Vérifier votre avis</h1>" not in checked.text
@@ -107,3 +116,47 @@ async def test_in_french_the_times_end_their_sentences_with_one_period(j: Journe
         (await j.client.get(f"/consultations/{j.consultation.id}/participer")).text
     )
     assert re.search(r"depuis le .*\d h \d\d\. Elle n'accepte plus", closed), closed
+
+
+async def post_typed(j: Journey, url: str, text: str, action: str) -> httpx.Response:
+    """The form as read while open, the answer typed, then posted with `action`."""
+    data = {**form_of((await j.client.get(f"/consultations/{j.consultation.id}/participer")).text)}
+    return await j.client.post(url, data={**data, "answer_0": text, "action": action})
+
+
+async def test_checking_before_the_opening_is_403_as_the_page_with_the_text_and_draft_kept(
+    j: Journey,
+) -> None:
+    url = await upcoming(j)
+    assert (await j.client.get(url)).status_code == 403
+    checked = await post_typed(j, url, "Écrit trop tôt", "verifier")
+    assert checked.status_code == 403
+    assert "pas encore ouverte : votre avis n'a pas été envoyé" in checked.text
+    assert "Écrit trop tôt</textarea>" in checked.text
+    consultation_id = UUID(url.split("/")[2])
+    draft = "SELECT data FROM citizen_drafts WHERE consultation_id = $1"
+    assert "Écrit trop tôt" in await j.pool.fetchval(draft, consultation_id)
+
+
+async def test_a_cancelled_consultation_answers_410_to_the_page_and_to_a_post_alike(
+    j: Journey,
+) -> None:
+    url = f"/consultations/{j.consultation.id}/participer"
+    data = form_of((await j.client.get(url)).text)
+    await cancel(j)
+    assert (await j.client.get(url)).status_code == 410
+    for action in ("verifier", "modifier"):
+        posted = await j.client.post(url, data={**data, "answer_0": "Annulé", "action": action})
+        assert posted.status_code == 410
+        assert "Cette consultation a été annulée." in posted.text
+        assert "Annulé</textarea>" in posted.text
+
+
+async def test_saving_a_draft_before_the_opening_keeps_it_for_the_opening(j: Journey) -> None:
+    url = await upcoming(j)
+    saved = await post_typed(j, url, "À reprendre à l'ouverture", "enregistrer")
+    assert saved.status_code == 303
+    page = await j.client.get(saved.headers["location"])
+    assert page.status_code == 403
+    assert "Votre brouillon est conservé" in page.text
+    assert "readonly>À reprendre à l&#39;ouverture</textarea>" in page.text
