@@ -156,8 +156,9 @@ async def sign_out(request: Request) -> Response:
 
 
 def _safe_next(value: str | None) -> str:
-    """Only a path on this site: never an open redirect."""
-    if value and value.startswith("/") and not value.startswith("//"):
+    """Only a path on this site: never an open redirect, nor a control character (a NUL
+    cannot be stored with the session: it was a 500)."""
+    if value and value.startswith("/") and not value.startswith("//") and value.isprintable():
         return value
     return "/"
 

@@ -175,3 +175,13 @@ async def test_signing_out_ends_the_session_here_and_at_the_provider(
         assert 'name="password"' in again.text  # the provider asks for the password again
     gone = "SELECT count(*) = 0 FROM web_sessions WHERE id_hash = sha256($1::text::bytea)"
     assert await pool.fetchval(gone, signed_in_as)
+
+
+@pytest.mark.parametrize("kind", ["citizen", "staff"])
+@pytest.mark.parametrize("typed", ["/%00", "/x%00y", "/%0D%0ASet-Cookie:%20x=1"])
+async def test_a_page_to_return_to_with_a_control_character_is_dropped_not_a_crash(
+    client: httpx.AsyncClient, kind: str, typed: str
+) -> None:
+    response = await client.get(f"/connexion/{kind}?suivant={typed}")
+    assert response.status_code == 302
+    assert "Set-Cookie: x" not in response.headers.get("location", "")
