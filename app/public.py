@@ -47,7 +47,8 @@ def consultation_context(
 
     A preview of a consultation not yet open (a draft, or scheduled) shows the ways to
     take part as they will read once it opens: the organizers proofread the phone
-    number, its hours and the postal address before anyone else sees them.
+    number, its hours and the postal address before anyone else sees them. A draft's
+    public pages do not exist yet: its preview names them without linking to them.
     """
     phase = c.phase(now)
     ahead = preview and (c.status == "draft" or phase == "upcoming")
@@ -57,6 +58,7 @@ def consultation_context(
         "takes_mail": c.takes_mail(now),
         "ways_to_take_part": phase == "open" or ahead,
         "ways_shown_ahead": ahead,
+        "unpublished": preview and c.status == "draft",
     }
 
 

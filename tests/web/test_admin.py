@@ -207,6 +207,17 @@ async def test_a_draft_preview_shows_the_phone_hours_and_address_to_proofread(
     assert "as they will once the consultation opens" in english
 
 
+async def test_a_draft_preview_links_to_none_of_its_public_pages_which_do_not_exist_yet(
+    site: Site,
+) -> None:
+    url = await draft(site, "Ports du Saint-Laurent")
+    consultation_id = url.rstrip("/").rsplit("/", 1)[1]
+    preview = (await site.organizer.get(url + "/apercu")).text
+    public = re.findall(rf'href="([^"]*(?<!/admin)/consultations/{consultation_id}[^"]*)"', preview)
+    assert public == []
+    assert "Donner votre avis" in preview  # named, as it will read, but not a link
+
+
 async def test_a_scheduled_preview_shows_the_ways_to_take_part_as_they_will_read_open(
     site: Site,
 ) -> None:
