@@ -127,12 +127,14 @@ async def _opinion_post(request: Request) -> Response:
         form.errors.setdefault("form", "text_invalid")  # PostgreSQL text holds no NUL
         return show_form(request, c, form, status=400)
     await save_draft(request, c, form, upload.content if upload else None if remove else KEEP)
+    phase = c.phase(datetime.now(UTC))
     if action == "enregistrer" and "brief" not in form.errors:
-        if request.headers.get("HX-Request") == "true":
-            return render(request, "citizen/_draft_status.html", {"saved_at": datetime.now(UTC)})
+        if request.headers.get("HX-Request") == "true":  # saved, and whether it can be sent
+            note = {"saved_at": datetime.now(UTC), "not_open": NOT_OPEN.get(phase)}
+            return render(request, "citizen/_draft_status.html", note)
         url = request.url_for("opinion_form", consultation_id=c.id)
         return RedirectResponse(f"{url}?enregistre=1", status_code=303)
-    if action != "envoyer" and (phase := c.phase(datetime.now(UTC))) in NOT_OPEN:
+    if action != "envoyer" and phase in NOT_OPEN:
         form.errors["form"] = NOT_OPEN[phase]  # said first: nothing checked now could be sent
         return show_form(request, c, form, status=not_open_status(phase))
     if action in ("modifier", "enregistrer") or form.errors:

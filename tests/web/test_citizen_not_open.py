@@ -160,3 +160,35 @@ async def test_saving_a_draft_before_the_opening_keeps_it_for_the_opening(j: Jou
     assert page.status_code == 403
     assert "Votre brouillon est conservé" in page.text
     assert "readonly>À reprendre à l&#39;ouverture</textarea>" in page.text
+
+
+async def saved_in_background(j: Journey, url: str, lang: str = "fr") -> str:
+    """What the note beside the form says after an htmx save (the page's autosave)."""
+    data = {**form_of((await j.client.get(f"/consultations/{j.consultation.id}/participer")).text)}
+    saved = await j.client.post(
+        f"{url}?lang={lang}",
+        data={**data, "answer_0": "Un brouillon", "action": "enregistrer"},
+        headers={"HX-Request": "true"},
+    )
+    assert saved.status_code == 200
+    return visible_text(saved.text)
+
+
+async def test_a_draft_saved_after_the_close_is_said_saved_and_no_longer_sendable(
+    j: Journey,
+) -> None:
+    url = f"/consultations/{j.consultation.id}/participer"
+    await j.client.get(url)  # the form, while open: its token
+    await close(j)
+    note = await saved_in_background(j, url)
+    assert "Brouillon enregistré à" in note
+    assert "La consultation est fermée : ce brouillon ne peut plus être envoyé." in note
+    english = await saved_in_background(j, url, "en")
+    assert "The consultation is closed: this draft can no longer be sent." in english
+
+
+async def test_a_draft_saved_while_open_says_only_that_it_is_saved(j: Journey) -> None:
+    url = f"/consultations/{j.consultation.id}/participer"
+    note = await saved_in_background(j, url)
+    assert "Brouillon enregistré à" in note
+    assert "La consultation" not in note
