@@ -86,9 +86,13 @@ async def test_after_the_deadline_the_form_says_closed_and_keeps_the_text(j: Jou
 async def test_a_citizen_withdraws_and_appeals_a_refusal(j: Journey) -> None:
     first = await send_opinion(j)
     receipt_url = first.headers["location"]
+    assert "lisent chaque avis" in (await j.client.get(receipt_url)).text  # still to read
     withdrawn = await j.client.post(receipt_url + "/retirer", data={"csrf_token": "jeton"})
     assert withdrawn.status_code == 303
-    assert "Retiré par son auteur" in (await j.client.get(receipt_url)).text
+    page = (await j.client.get(receipt_url)).text
+    assert "Retiré par son auteur" in page
+    assert "lisent chaque avis" not in page  # nothing left for the moderators to read
+    assert "Gardez ce numéro" in page
 
     second = await send_opinion(j, text="Un second avis")
     receipt_url2 = second.headers["location"]
