@@ -22,9 +22,9 @@ async def test_in_english_the_draft_saved_note_ends_with_the_period_of_a_m_or_p_
     j: Journey,
 ) -> None:
     note = await saved_note(j, "en")
-    assert re.search(r"Draft saved at .*\d [ap]\.m\.$", note), note
+    assert re.search(r"Draft saved on .*\d [ap]\.m\.$", note), note
 
 
 async def test_in_french_the_draft_saved_note_ends_with_a_period(j: Journey) -> None:
     note = await saved_note(j, "fr")
-    assert re.search(r"Brouillon enregistré à .*\d h \d\d\.$", note), note
+    assert re.search(r"Brouillon enregistré le .*\d h \d\d\.$", note), note

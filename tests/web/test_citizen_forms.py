@@ -55,7 +55,8 @@ async def test_a_form_posted_with_an_empty_token_comes_back_able_to_be_sent(j: J
     data.update(form_token="", language="fr")
     refused = await j.client.post(url_of(j), data={**data, "action": "verifier"})
     assert refused.status_code == 400
-    assert "Ce formulaire a expiré" in refused.text
+    assert "Ce formulaire avait expiré : votre texte est conservé ci-dessous." in refused.text
+    assert "Rechargez" not in refused.text  # a fresh token is already in the form
     assert "Mon avis</textarea>" in refused.text
     again = form_of(refused.text)
     assert len(again["form_token"]) >= 32
@@ -99,7 +100,7 @@ async def test_a_form_without_a_valid_token_is_never_sent_even_twice(j: Journey)
         posted = {**data, "form_token": token, "language": "fr", "action": "envoyer"}
         answer = await j.client.post(url_of(j), data=posted)
         assert answer.status_code == 400
-        assert "Ce formulaire a expiré" in answer.text
+        assert "Ce formulaire avait expiré" in answer.text
     assert await received(j) == before
 
 

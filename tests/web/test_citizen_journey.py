@@ -67,7 +67,7 @@ async def test_a_draft_is_kept_on_the_server_and_found_again(j: Journey) -> None
     assert "Un brouillon à finir</textarea>" in again.text
     fragment = await j.client.post(url, data=data, headers={"HX-Request": "true"})
     assert "<html" not in fragment.text
-    assert "Brouillon enregistré à" in fragment.text
+    assert "Brouillon enregistré le" in fragment.text
 
 
 async def test_after_the_deadline_the_form_says_closed_and_keeps_the_text(j: Journey) -> None:

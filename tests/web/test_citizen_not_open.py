@@ -181,7 +181,7 @@ async def test_a_draft_saved_after_the_close_is_said_saved_and_no_longer_sendabl
     await j.client.get(url)  # the form, while open: its token
     await close(j)
     note = await saved_in_background(j, url)
-    assert "Brouillon enregistré à" in note
+    assert "Brouillon enregistré le" in note
     assert "La consultation est fermée : ce brouillon ne peut plus être envoyé." in note
     english = await saved_in_background(j, url, "en")
     assert "The consultation is closed: this draft can no longer be sent." in english
@@ -190,5 +190,5 @@ async def test_a_draft_saved_after_the_close_is_said_saved_and_no_longer_sendabl
 async def test_a_draft_saved_while_open_says_only_that_it_is_saved(j: Journey) -> None:
     url = f"/consultations/{j.consultation.id}/participer"
     note = await saved_in_background(j, url)
-    assert "Brouillon enregistré à" in note
+    assert "Brouillon enregistré le" in note
     assert "La consultation" not in note
