@@ -119,6 +119,17 @@ async def test_a_wrong_or_missing_language_is_shown_at_its_field_and_linked_from
         assert "Mon avis</textarea>" in answer.text
 
 
+async def test_the_summary_at_the_top_names_the_field_each_error_is_about(j: Journey) -> None:
+    data = {**form_of((await j.client.get(url_of(j))).text), "answer_0": ""}
+    data.pop("language", None)
+    answer = await j.client.post(url_of(j), data={**data, "action": "verifier"})
+    assert '<a href="#language">Langue : Ce champ est obligatoire.</a>' in answer.text
+    first_answer = "Réponse à la question 1 : Ce champ est obligatoire."
+    assert f'<a href="#answer_0">{first_answer}</a>' in answer.text
+    english = await j.client.post(url_of(j) + "?lang=en", data={**data, "action": "verifier"})
+    assert '<a href="#language">Language: This field is required.</a>' in english.text
+
+
 async def refused_receipt(j: Journey) -> str:
     """The address of the person's own opinion, refused by two moderators."""
     receipt_url = str((await send_opinion(j)).headers["location"])
