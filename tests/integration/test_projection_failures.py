@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -38,6 +40,18 @@ class RefusesOneExtension(AdminConsultations):
         super().consultation_deadline_extended(batch, e, position)
 
 
+@asynccontextmanager
+async def running(runner: Runner) -> AsyncIterator[asyncio.Task[None]]:
+    """The runner following the store until the block ends, then stopped."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    try:
+        yield task
+    finally:
+        stop.set()
+        await task
+
+
 def errors_of(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.levelno == logging.ERROR]
 
@@ -66,9 +80,7 @@ async def test_a_projection_that_cannot_apply_an_event_is_logged_retried_and_nev
         retry_interval=0.05,
         backoff_limit=0.2,
     )
-    stop = asyncio.Event()
-    following = asyncio.create_task(runner.run(stop))
-    try:
+    async with running(runner) as following:
         await until_logged(caplog, 2)  # at once, and again after a pause
         await open_consultation(repository)  # the other projection goes on past it
         head = await store.max_notification_id() or 0
@@ -77,9 +89,6 @@ async def test_a_projection_that_cannot_apply_an_event_is_logged_retried_and_nev
         assert (await store.max_tracking_id(refusing.name) or 0) < refused_at
         refusing.refused = None  # the cause repaired: it applies the event, then the rest
         await store.wait(refusing.name, head, timeout=10)
-    finally:
-        stop.set()
-        await following
     first = errors_of(caplog)[0]
     assert first.exc_info is not None
     assert first.exc_info[0] is OverflowError
@@ -172,13 +181,8 @@ async def test_a_projection_that_keeps_failing_is_tried_less_and_less_often(
         retry_interval=0.05,
         backoff_limit=10,
     )
-    stop = asyncio.Event()
-    following = asyncio.create_task(runner.run(stop))
-    try:
+    async with running(runner):
         await asyncio.sleep(1.2)  # tried at 0, 0.05, 0.15, 0.35, 0.75: five errors
-    finally:
-        stop.set()
-        await following
     assert 3 <= len(errors_of(caplog)) <= 7  # at a steady 0.05 s: about 20
 
 
@@ -201,12 +205,7 @@ async def test_projections_that_stop_are_logged_and_start_again(
     runner = FailsToStartOnce(
         store, build_mapper(), [PublicConsultations()], poll_interval=0.05, retry_interval=0.05
     )
-    stop = asyncio.Event()
-    following = asyncio.create_task(runner.run(stop))
-    try:
+    async with running(runner):
         head = await store.max_notification_id() or 0
         await store.wait("public_consultations", head, timeout=5)
-    finally:
-        stop.set()
-        await following
     assert "the projections stopped" in errors_of(caplog)[0].message

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 import asyncpg
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -15,14 +14,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.web import create_app, http_error
+from tests.web.asgi import served
 
 
 @pytest.fixture
 async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with LifespanManager(create_app(database_url, projector=False)) as m:
-        transport = httpx.ASGITransport(app=m.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://tribune.test") as c:
-            yield c
+    async with served(create_app(database_url, projector=False)) as c:
+        yield c
 
 
 async def test_a_wrong_method_gives_the_site_error_page_with_405_and_allow(
@@ -54,16 +52,12 @@ async def test_an_api_server_error_is_json_readable_from_any_origin_and_not_cach
     database_url: str, pool: asyncpg.Pool
 ) -> None:
     app = create_app(database_url, projector=False)
-    async with LifespanManager(app) as m:
-        transport = httpx.ASGITransport(app=m.app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://tribune.test") as c:
-            await pool.execute("ALTER TABLE public_consultations RENAME TO hidden_consultations")
-            try:
-                failed = await c.get("/api/consultations")
-            finally:
-                await pool.execute(
-                    "ALTER TABLE hidden_consultations RENAME TO public_consultations"
-                )
+    async with served(app, raise_app_exceptions=False) as c:
+        await pool.execute("ALTER TABLE public_consultations RENAME TO hidden_consultations")
+        try:
+            failed = await c.get("/api/consultations")
+        finally:
+            await pool.execute("ALTER TABLE hidden_consultations RENAME TO public_consultations")
     assert (failed.status_code, failed.json()) == (500, {"error": "internal_server_error"})
     assert failed.headers["access-control-allow-origin"] == "*"
     assert failed.headers["cache-control"] == "no-store"

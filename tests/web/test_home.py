@@ -12,19 +12,17 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from app.db import connect
 from app.web import create_app
 from tests.idp import provider_env
+from tests.web.asgi import served
 
 
 @pytest.fixture
 async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with LifespanManager(create_app(database_url)) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://tribune.test") as c:
-            yield c
+    async with served(create_app(database_url)) as c:
+        yield c
 
 
 async def test_the_home_page_is_french_first(client: httpx.AsyncClient) -> None:

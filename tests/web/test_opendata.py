@@ -17,7 +17,6 @@ from uuid import uuid4
 import asyncpg
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from starlette.routing import Route
 
 from app import opendata
@@ -40,6 +39,7 @@ from projections.registry import all_projections
 from projections.runner import Runner
 from tests.integration.test_services import online_form, open_consultation
 from tests.unit.builders import CLERK, DURING
+from tests.web.asgi import served
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FIRST, SECOND = StaffId("moderator-1"), StaffId("moderator-2")
@@ -59,10 +59,8 @@ UNSEEN = ("Refusé: propos haineux", "Retiré: j'ai changé d'avis", "En attente
 @pytest.fixture
 async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(database_url, projector=False)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://tribune.test") as c:
-            yield c
+    async with served(app) as c:
+        yield c
 
 
 @dataclass

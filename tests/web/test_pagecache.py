@@ -19,6 +19,7 @@ from app.pagecache import PageCache
 from app.settings import Settings
 from app.web import create_app
 from domain.receipt import receipt_number
+from tests.web.asgi import served
 from tests.web.test_sessions import signed_in
 
 TTL = 1.0  # a page is kept 0.5 to 1 s
@@ -28,10 +29,8 @@ TTL = 1.0  # a page is kept 0.5 to 1 s
 async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     settings = replace(Settings.from_env(), page_cache_seconds=TTL)
     app = create_app(database_url, settings, projector=False)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://tribune.test") as c:
-            yield c
+    async with served(app) as c:
+        yield c
 
 
 async def add_consultation(pool: asyncpg.Pool, title: str) -> None:

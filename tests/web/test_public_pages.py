@@ -10,7 +10,6 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from markupsafe import escape
 
 from app.mapping import build_mapper
@@ -22,6 +21,7 @@ from domain import Channel, Consultation, ReasonCode, StaffId, Submission, forma
 from projections.registry import all_projections
 from projections.runner import Runner
 from tests.unit.builders import ORGANIZER, content
+from tests.web.asgi import served
 
 NOW = datetime.now(UTC)
 FIRST, SECOND = StaffId("moderator-1"), StaffId("moderator-2")
@@ -72,10 +72,8 @@ async def submit(repository: Repository, c: Consultation, text: str, i: int) -> 
 
 @pytest.fixture
 async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with LifespanManager(create_app(database_url, projector=False)) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://tribune.test") as c:
-            yield c
+    async with served(create_app(database_url, projector=False)) as c:
+        yield c
 
 
 _SITE: list[Site] = []

@@ -18,10 +18,10 @@ from uuid import UUID, uuid4
 import asyncpg
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from app.settings import Settings
 from app.web import create_app
+from tests.web.asgi import served
 from tests.web.test_sessions import COOKIE, signed_in
 
 NOW = datetime.now(UTC)
@@ -35,10 +35,8 @@ HOURS = {"fr": "du lundi au vendredi, de 9 h à 17 h.", "en": "Monday to Friday,
 async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """Pages kept for a second, as in production: what one reader sees may reach another."""
     settings = replace(Settings.from_env(), page_cache_seconds=1.0)
-    async with LifespanManager(create_app(database_url, settings, projector=False)) as m:
-        transport = httpx.ASGITransport(app=m.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://tribune.test") as c:
-            yield c
+    async with served(create_app(database_url, settings, projector=False)) as c:
+        yield c
 
 
 async def consultation(

@@ -7,19 +7,17 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from app.settings import Settings
 from app.web import create_app
+from tests.web.asgi import served
 
 
 @pytest.fixture
 async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     settings = replace(Settings.from_env(), rate_per_address="5/minute")
-    async with LifespanManager(create_app(database_url, settings, projector=False)) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://tribune.test") as c:
-            yield c
+    async with served(create_app(database_url, settings, projector=False)) as c:
+        yield c
 
 
 async def test_a_burst_of_forms_from_one_address_is_told_when_to_come_back(
@@ -40,8 +38,8 @@ async def test_reading_pages_is_never_limited(client: httpx.AsyncClient) -> None
 
 async def test_https_deployments_send_strict_transport_security(database_url: str) -> None:
     settings = replace(Settings.from_env(), secure_cookies=True)
-    async with LifespanManager(create_app(database_url, settings, projector=False)) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="https://tribune.test") as c:
-            response = await c.get("/")
+    async with served(
+        create_app(database_url, settings, projector=False), base_url="https://tribune.test"
+    ) as c:
+        response = await c.get("/")
     assert "max-age=" in response.headers["strict-transport-security"]

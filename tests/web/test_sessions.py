@@ -10,20 +10,18 @@ from collections.abc import AsyncIterator
 import asyncpg
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from app.sessions import revoke
 from app.web import create_app
+from tests.web.asgi import served
 
 COOKIE = "tribune_session"
 
 
 @pytest.fixture
 async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with LifespanManager(create_app(database_url, projector=False)) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://tribune.test") as c:
-            yield c
+    async with served(create_app(database_url, projector=False)) as c:
+        yield c
 
 
 async def signed_in(pool: asyncpg.Pool, idle_seconds: int = 1800, **data: object) -> str:

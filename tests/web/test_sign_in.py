@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import asyncpg
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from joserfc.errors import InvalidClaimError
 
 from app import devidp
@@ -18,6 +17,7 @@ from app.auth import build_oauth, claims_options
 from app.settings import Provider, Settings
 from app.web import create_app
 from tests.idp import dev_idp, login, logout
+from tests.web.asgi import served
 
 COOKIE = "tribune_session"
 
@@ -39,10 +39,8 @@ def settings() -> Settings:
 @pytest.fixture
 async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(database_url, settings(), projector=False)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://tribune.test") as c:
-            yield c
+    async with served(app) as c:
+        yield c
 
 
 async def start_sign_in(client: httpx.AsyncClient, kind: str) -> str:

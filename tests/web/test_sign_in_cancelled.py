@@ -7,20 +7,18 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from app.web import create_app
 from tests.idp import parse_forms
+from tests.web.asgi import served
 from tests.web.test_sign_in import settings
 
 
 @pytest.fixture
 async def app_client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(database_url, settings(), projector=False)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://tribune.test") as c:
-            yield c
+    async with served(app) as c:
+        yield c
 
 
 async def cancel(client: httpx.AsyncClient, authorize_url: str) -> httpx.Response:
