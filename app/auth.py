@@ -19,11 +19,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from app.csrf import protected
-from app.participants import register_participant
-from app.sessions import session_of
+from app.services.participants import register_participant
 from app.settings import Provider, Settings
-from app.templating import render
+from app.web.csrf import protected
+from app.web.sessions import session_of
+from app.web.templating import render
 from domain import Participant
 
 SCOPES = {"citizen": "openid profile email", "staff": "openid profile email roles"}

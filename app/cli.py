@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import replace
 
-from app.db import connect
-from app.embedded import embedded_dsn, start_embedded
-from app.migrate import migrate_database
+from app.dev.embedded import embedded_dsn, start_embedded
+from app.persistence.db import connect
+from app.persistence.migrate import migrate_database
 from app.settings import Provider, Settings
 
 log = logging.getLogger("tribune")
@@ -42,7 +42,7 @@ def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
 
 
 def cmd_demo(settings: Settings, _: argparse.Namespace) -> int:
-    from app.demo import load_demo
+    from app.dev.demo import load_demo
 
     dsn, _embedded = database_url(settings)
     asyncio.run(migrate_database(dsn))
@@ -53,7 +53,7 @@ def cmd_demo(settings: Settings, _: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from app.web import create_app
+    from app.asgi import create_app
 
     where = (
         "DATABASE_URL" if settings.database_url else f"embedded PostgreSQL in {settings.var_dir}"
@@ -65,7 +65,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         dsn, embedded = database_url(settings)
         asyncio.run(migrate_database(dsn))
         if args.demo or (embedded and asyncio.run(_is_empty(dsn))):
-            from app.demo import load_demo
+            from app.dev.demo import load_demo
 
             print(asyncio.run(load_demo(dsn, settings)), flush=True)
         uvicorn.run(create_app(dsn, settings), host=settings.host, port=settings.port)
@@ -76,7 +76,7 @@ def with_identity_providers(settings: Settings, stack: ExitStack) -> tuple[Setti
     """No provider configured: the local one (development only), stopped with us."""
     if settings.citizen_provider or settings.staff_provider:
         return settings, ""
-    from app import devidp
+    from app.dev import idp as devidp
 
     base = f"http://{settings.host}:{settings.port}"
     idp = stack.enter_context(
@@ -105,7 +105,7 @@ async def _status(dsn: str) -> list[tuple[str, int, int]]:
 
 
 def cmd_projections(settings: Settings, args: argparse.Namespace) -> int:
-    from app.projector import rebuild, run_projector
+    from app.workers.projector import rebuild, run_projector
 
     dsn, _embedded = database_url(settings)
     asyncio.run(migrate_database(dsn))

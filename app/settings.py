@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.mail import MailSettings
+from app.workers.email import MailSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 

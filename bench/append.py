@@ -34,11 +34,11 @@ if str(REPO) not in sys.path:  # run as a script: `python bench/append.py`
 from eventsourcing.persistence import StoredEvent  # noqa: E402
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore  # noqa: E402
 
-from app.databases import create_database as fresh_database  # noqa: E402
-from app.databases import drop_database  # noqa: E402
-from app.db import connect, create_pool  # noqa: E402
-from app.embedded import embedded_dsn, start_embedded  # noqa: E402
-from app.store import EventStore  # noqa: E402
+from app.dev.databases import create_database as fresh_database  # noqa: E402
+from app.dev.databases import drop_database  # noqa: E402
+from app.dev.embedded import embedded_dsn, start_embedded  # noqa: E402
+from app.persistence.db import connect, create_pool  # noqa: E402
+from app.persistence.store import EventStore  # noqa: E402
 
 PGDATA = REPO / "var" / "bench-pgdata"
 WRITERS = 25

@@ -56,13 +56,13 @@ from eventsourcing.domain import Aggregate  # noqa: E402
 from eventsourcing.persistence import Mapper, StoredEvent  # noqa: E402
 
 from app import databases  # noqa: E402
-from app.db import create_pool  # noqa: E402
-from app.embedded import embedded_dsn, start_embedded  # noqa: E402
-from app.mapping import build_mapper  # noqa: E402
-from app.migrate import migrate_database  # noqa: E402
-from app.projector import REBUILD_CONNECTIONS, build_runner  # noqa: E402
+from app.dev.embedded import embedded_dsn, start_embedded  # noqa: E402
+from app.persistence.db import create_pool  # noqa: E402
+from app.persistence.mapping import build_mapper  # noqa: E402
+from app.persistence.migrate import migrate_database  # noqa: E402
+from app.persistence.store import EventStore  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from app.store import EventStore  # noqa: E402
+from app.workers.projector import REBUILD_CONNECTIONS, build_runner  # noqa: E402
 from bench.procstat import local_server, tree_cpu_seconds  # noqa: E402
 from domain import (  # noqa: E402
     REGIONS,
@@ -74,7 +74,7 @@ from domain import (  # noqa: E402
     Submission,
     receipt_number,
 )
-from projections.runner import Runner  # noqa: E402
+from projections.engine.runner import Runner  # noqa: E402
 
 PGDATA = REPO / "var" / "bench-pgdata"
 DATABASE = "bench_projection"

@@ -26,14 +26,14 @@ one to the next), the script:
    statistics, ledger; each in French and with ?lang=en) and checks every URL answers
    200. Hot pages make ~70 % of the requests; the rest is a long tail (3 000 distinct
    permanent pages, pages 3 to 20 of the list). The permanent pages are kept until they
-   change (app/pagechanges.py), and 3 000 fit in each worker's cache (5 000 pages): once
+   change (app/web/pagechanges.py), and 3 000 fit in each worker's cache (5 000 pages): once
    read, they are answered from memory;
 5. for each worker count W: serves the app as production does (`uvicorn --factory
    app.asgi:create --workers W --http httptools --loop uvloop`, DATABASE_URL, no
    projector in the web process, no access log) and, for each client count C, runs a
    closed loop of C connections (`bench/loadgen.py --closed`, 2 s of warm-up not counted,
    each connection starting at its own place in the list) while a writer process
-   receives submissions at --rate per second through app.services.receive_submission
+   receives submissions at --rate per second through app.services.submissions.receive_submission
    and publishes about 70 % of them a moment later. One line per case:
 
     pages submissions=<N> clients=<C> workers=<W> rps=<r> p50_ms=<x> p90_ms=<y>
@@ -71,7 +71,7 @@ Before the load, one client fetches each kind of page in turn (no other load):
 
 p50_ms: addresses made unique by an extra parameter, so the page is rendered from the
 database (compare it between sizes); repeated_p50_ms: one address again and again (the
-app's one-second page cache answers, app/pagecache.py).
+app's one-second page cache answers, app/web/pagecache.py).
 
 --quick: 5 000 submissions, 5 s per case. --page-cache S sets TRIBUNE_PAGE_CACHE_SECONDS
 for the server (0 turns the cache off). --keep keeps the database; --reuse measures it
@@ -112,17 +112,17 @@ import httpx  # noqa: E402
 from eventsourcing.domain import Aggregate  # noqa: E402
 from eventsourcing.persistence import Mapper, StoredEvent  # noqa: E402
 
-from app.databases import create_database as fresh_database  # noqa: E402
-from app.databases import drop_database, with_database  # noqa: E402
-from app.db import connect, create_pool  # noqa: E402
-from app.embedded import embedded_dsn, start_embedded  # noqa: E402
-from app.mapping import build_mapper  # noqa: E402
-from app.migrate import migrate_database  # noqa: E402
-from app.projector import build_runner  # noqa: E402
-from app.repository import Repository  # noqa: E402
-from app.services import SubmissionForm, receive_submission, run_command  # noqa: E402
+from app.dev.databases import create_database as fresh_database  # noqa: E402
+from app.dev.databases import drop_database, with_database  # noqa: E402
+from app.dev.embedded import embedded_dsn, start_embedded  # noqa: E402
+from app.persistence.db import connect, create_pool  # noqa: E402
+from app.persistence.mapping import build_mapper  # noqa: E402
+from app.persistence.migrate import migrate_database  # noqa: E402
+from app.persistence.repository import Repository  # noqa: E402
+from app.persistence.store import EventStore  # noqa: E402
+from app.services.submissions import SubmissionForm, receive_submission, run_command  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from app.store import EventStore  # noqa: E402
+from app.workers.projector import build_runner  # noqa: E402
 from bench.procstat import cpu_seconds, process_tree  # noqa: E402
 from domain import (  # noqa: E402
     REGIONS,

@@ -14,11 +14,11 @@ from uuid import UUID
 
 from domain import Consultation
 from projections import queries
-from projections.base import Projection, events_of
-from projections.batch import Batch, Table
+from projections.engine.base import Projection, events_of
+from projections.engine.batch import Batch, Table
+from projections.engine.recorded import event_name
 from projections.public_consultations import CONSULTATIONS as PUBLIC_CONSULTATIONS
 from projections.public_consultations import CONTENT_TYPES
-from projections.recorded import event_name
 
 CONSULTATIONS = Table(
     "admin_consultations",

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from domain import Consultation
-from projections.base import Projection, events_of
-from projections.batch import Batch, Table
+from projections.engine.base import Projection, events_of
+from projections.engine.batch import Batch, Table
 
 # What an organizer writes: the public and the admin read models both keep it.
 CONTENT_TYPES = {

@@ -12,9 +12,9 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from domain import Participant, Submission, redact
-from projections.base import Projection, carried_over, events_of, rows_for
-from projections.batch import Batch, Table
-from projections.recorded import Recorded
+from projections.engine.base import Projection, carried_over, events_of, rows_for
+from projections.engine.batch import Batch, Table
+from projections.engine.recorded import Recorded
 
 SUBMISSIONS = Table(
     "public_submissions",
@@ -112,7 +112,7 @@ class PublicSubmissions(Projection):
 
         Carried, what the batch before touched comes from memory, as its handlers left
         it (the same values they wrote), and the rest from the tables: a replay prepares
-        a batch while the one before is written (`projections.replay.Replay`).
+        a batch while the one before is written (`projections.engine.replay.Replay`).
         """
         await self._prefetch_submissions(conn, events, carried)
         wanted = {k["participant_id"] for k in self._known.values() if k["show_name"]}

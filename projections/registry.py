@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from projections.admin import AdminConsultations
-from projections.base import Projection
-from projections.mail import OutgoingMail
+from projections.email import OutgoingMail
+from projections.engine.base import Projection
 from projections.public_consultations import PublicConsultations
 from projections.public_submissions import OpenSealed, PublicSubmissions
 

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator, Iterator
 import asyncpg
 import pytest
 
-from app.db import create_pool
-from app.store import EventStore
+from app.persistence.db import create_pool
+from app.persistence.store import EventStore
 from tests.pg import drop_database, fresh_database
 
 

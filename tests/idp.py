@@ -24,7 +24,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from app import devidp
+from app.dev import idp as devidp
 
 # The base URL of the httpx ASGI tests, and any loopback port (a browser test's
 # live server picks its own).

@@ -9,8 +9,8 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from app import databases
-from app.embedded import embedded_dsn, start_embedded
+from app.dev import databases
+from app.dev.embedded import embedded_dsn, start_embedded
 
 
 @cache

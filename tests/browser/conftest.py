@@ -21,7 +21,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from app.db import connect
+from app.persistence.db import connect
 from projections.registry import all_projections
 from tests.idp import provider_env
 

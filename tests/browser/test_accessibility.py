@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.async_api import ConsoleMessage, Error, Page
 
-from app.db import connect
+from app.persistence.db import connect
 from tests.browser.axe import axe_violations, describe
 
 Visit = Callable[[Page, "PageUnderTest"], Awaitable[None]]

@@ -13,11 +13,11 @@ from uuid import UUID, uuid4
 import pytest
 from playwright.async_api import Page
 
-from app.db import connect, create_pool
-from app.mapping import build_mapper
-from app.participants import register_participant
-from app.repository import Repository
-from app.store import EventStore
+from app.persistence.db import connect, create_pool
+from app.persistence.mapping import build_mapper
+from app.persistence.repository import Repository
+from app.persistence.store import EventStore
+from app.services.participants import register_participant
 from domain import ReasonCode, StaffId, Submission
 from tests.browser.axe import axe_violations, describe
 

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from playwright.async_api import Page
 
-from app.db import connect
+from app.persistence.db import connect
 from tests.browser.test_citizen_journey import citizen, no_violations, refuse, send_one
 
 __all__ = ["citizen"]

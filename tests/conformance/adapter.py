@@ -19,9 +19,9 @@ from eventsourcing.persistence import (
     Tracking,
 )
 
-from app.db import create_pool
-from app.store import EventStore
-from app.subscription import Subscription as AsyncSubscription
+from app.persistence.db import create_pool
+from app.persistence.store import EventStore
+from app.persistence.subscription import Subscription as AsyncSubscription
 
 T = TypeVar("T")
 

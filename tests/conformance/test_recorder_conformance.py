@@ -21,7 +21,7 @@ from eventsourcing.tests.persistence import (
     TrackingRecorderTestCase,
 )
 
-from app.db import connect
+from app.persistence.db import connect
 from tests.conformance.adapter import SyncStore
 
 DSN = ""

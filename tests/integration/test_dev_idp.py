@@ -17,7 +17,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from app.devidp import CITIZEN_CLIENT, DEMO_ACCOUNTS, STAFF_CLIENT, DemoClient, demo_account
+from app.dev.idp import CITIZEN_CLIENT, DEMO_ACCOUNTS, STAFF_CLIENT, DemoClient, demo_account
 from tests.idp import (
     IdpLoginError,
     authorize,

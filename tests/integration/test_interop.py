@@ -14,7 +14,7 @@ from eventsourcing.postgres import (
     PostgresTrackingRecorder,
 )
 
-from app.store import EventStore
+from app.persistence.store import EventStore
 
 
 @pytest.fixture

@@ -17,18 +17,18 @@ import asyncpg
 import pytest
 from aiosmtpd.controller import Controller
 
-from app.mail import MailSettings, Scanned, run_sender, send_pending
-from app.mapping import build_mapper
-from app.participants import erase_participant, register_participant
-from app.repository import Repository
-from app.services import receive_submission
-from app.store import EventStore
-from app.vault import open_sealed
+from app.persistence.mapping import build_mapper
+from app.persistence.repository import Repository
+from app.persistence.store import EventStore
+from app.persistence.vault import open_sealed
+from app.services.participants import erase_participant, register_participant
+from app.services.submissions import receive_submission
+from app.workers.email import MailSettings, Scanned, run_sender, send_pending
 from domain import Channel, ReasonCode, Submission, format_receipt
-from projections.mail import OutgoingMail
+from projections.email import OutgoingMail
+from projections.engine.runner import Runner
 from projections.public_consultations import PublicConsultations
 from projections.public_submissions import PublicSubmissions
-from projections.runner import Runner
 from tests.integration.test_services import online_form, open_consultation
 from tests.unit.builders import CLERK, DURING, MODERATOR, SECOND_MODERATOR
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from app.db import connect
-from app.migrate import load_migrations, migrate
+from app.persistence.db import connect
+from app.persistence.migrate import load_migrations, migrate
 from tests.pg import create_database, drop_database
 
 

@@ -10,9 +10,9 @@ from uuid import UUID, uuid4
 import asyncpg
 import pytest
 
-from app.db import connect
-from app.pagecache import PageCache, cached_until_changed
-from app.pagechanges import CHANNEL, follow_page_changes, tags_of
+from app.persistence.db import connect
+from app.web.pagecache import PageCache, cached_until_changed
+from app.web.pagechanges import CHANNEL, follow_page_changes, tags_of
 from tests.unit.test_pagecache import SlowPage, reader_of
 
 

@@ -10,13 +10,13 @@ from uuid import UUID, uuid4
 import asyncpg
 import pytest
 
-from app.mapping import build_mapper
-from app.participants import erase_participant, register_participant, seal_for
-from app.projector import build_runner
-from app.repository import Repository
-from app.services import receive_submission
+from app.persistence.mapping import build_mapper
+from app.persistence.repository import Repository
+from app.persistence.store import EventStore
+from app.services.participants import erase_participant, register_participant, seal_for
+from app.services.submissions import receive_submission
 from app.settings import Settings
-from app.store import EventStore
+from app.workers.projector import build_runner
 from domain import Participant, StaffId, Submission
 from projections.registry import all_projections
 from tests.integration.test_projector_processes import snapshot

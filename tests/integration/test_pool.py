@@ -7,7 +7,7 @@ import time
 
 import asyncpg
 
-from projections import locks
+from projections.engine import locks
 
 
 async def test_a_connection_goes_back_to_the_pool_without_a_reset_query(

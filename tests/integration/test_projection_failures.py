@@ -14,14 +14,14 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from app.mapping import build_mapper
-from app.repository import Repository
-from app.store import EventStore
+from app.persistence.mapping import build_mapper
+from app.persistence.repository import Repository
+from app.persistence.store import EventStore
 from projections.admin import CONSULTATIONS as ADMIN_CONSULTATIONS
 from projections.admin import AdminConsultations
-from projections.batch import Batch
+from projections.engine.batch import Batch
+from projections.engine.runner import Runner
 from projections.public_consultations import PublicConsultations
-from projections.runner import Runner
 from tests.integration.test_services import open_consultation
 from tests.unit.builders import CLOSES_AT, DURING, ORGANIZER
 

@@ -9,18 +9,18 @@ import asyncpg
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from app.db import create_pool
-from app.demo import load_demo
-from app.mapping import build_mapper
-from app.repository import Repository
-from app.services import SubmissionForm, receive_submission
+from app.dev.demo import load_demo
+from app.persistence.db import create_pool
+from app.persistence.mapping import build_mapper
+from app.persistence.repository import Repository
+from app.persistence.store import EventStore
+from app.services.submissions import SubmissionForm, receive_submission
 from app.settings import Settings
-from app.store import EventStore
 from domain import Channel, Consultation, ReasonCode, StaffId, Submission
-from projections import locks
+from projections.engine import locks
+from projections.engine.replay import reset
+from projections.engine.runner import Runner
 from projections.registry import all_projections
-from projections.replay import reset
-from projections.runner import Runner
 from tests.integration.test_projector_processes import snapshot
 from tests.integration.test_services import online_form, open_consultation
 from tests.unit.builders import DURING

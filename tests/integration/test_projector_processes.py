@@ -13,11 +13,11 @@ from uuid import uuid4
 import asyncpg
 import pytest
 
-from app.mapping import build_mapper
-from app.projector import build_runner
-from app.repository import Repository
+from app.persistence.mapping import build_mapper
+from app.persistence.repository import Repository
+from app.persistence.store import EventStore
 from app.settings import Settings
-from app.store import EventStore
+from app.workers.projector import build_runner
 from domain import Channel, ReasonCode, ReceiptClaim, StaffId, Submission, receipt_number
 from projections.registry import all_projections
 from tests.integration.test_services import open_consultation

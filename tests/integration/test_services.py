@@ -12,15 +12,15 @@ import pytest
 from eventsourcing.cipher import AESCipher
 from eventsourcing.domain import Aggregate
 
-from app.mapping import build_mapper
-from app.repository import Repository
-from app.services import (
+from app.persistence.mapping import build_mapper
+from app.persistence.repository import Repository
+from app.persistence.store import EventStore
+from app.services.submissions import (
     ChangedMeanwhileError,
     SubmissionForm,
     receive_submission,
     run_command,
 )
-from app.store import EventStore
 from domain import (
     Channel,
     Consultation,

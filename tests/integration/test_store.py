@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 
-from app.store import CHANNEL, EventStore
+from app.persistence.store import CHANNEL, EventStore
 
 
 def event(originator_id: object, version: int, topic: str = "t") -> StoredEvent:

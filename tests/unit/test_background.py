@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from app.projector import side_by_side
+from app.workers.projector import side_by_side
 
 
 async def test_a_failing_work_is_logged_at_once_and_the_other_goes_on_to_its_end(

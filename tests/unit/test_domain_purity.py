@@ -49,7 +49,7 @@ def test_domain_module_is_pure(path: Path) -> None:
     "source",
     [
         "import asyncpg",
-        "from app.store import EventStore",
+        "from app.persistence.store import EventStore",
         "from eventsourcing.application import Application",
         "import os",
         "import random",

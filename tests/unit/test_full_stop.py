@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.formatting import full_stop
+from app.web.formatting import full_stop
 
 
 def test_a_sentence_gets_one_full_stop() -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app.open_common import json_error
+from app.web.open_common import json_error
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from app import pagecache
-from app.pagecache import PageCache, render_if_changed
+from app.web import pagecache
+from app.web.pagecache import PageCache, render_if_changed
 
 KEY = ("http://tribune.test/", "/", "", "fr", "")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from app.forms import BIGINT, whole_number
-from app.open_common import search_terms
-from app.pdf import too_large
+from app.web.forms import BIGINT, whole_number
+from app.web.open_common import search_terms
+from app.web.pdf import too_large
 
 
 def test_a_whole_number_is_written_in_ascii_digits_only() -> None:

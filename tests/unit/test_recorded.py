@@ -10,9 +10,9 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import Notification
 
-from app.mapping import build_mapper
+from app.persistence.mapping import build_mapper
 from domain import Participant, ReasonCode
-from projections.recorded import Decoder, event_name
+from projections.engine.recorded import Decoder, event_name
 from tests.unit.builders import (
     CLERK,
     CLOSES_AT,

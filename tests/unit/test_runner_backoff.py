@@ -3,7 +3,7 @@ gets one ERROR a minute at most, not a flood, and a repair is still taken up soo
 
 from __future__ import annotations
 
-from projections.tasks import Backoff
+from projections.engine.tasks import Backoff
 
 
 def test_each_failure_in_a_row_doubles_the_pause_up_to_the_limit() -> None:

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from projections.tasks import all_of
+from projections.engine.tasks import all_of
 
 
 async def test_a_failing_write_stops_the_others_then_its_error_is_raised() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.templating import templates
+from app.web.templating import templates
 from tests.unit.test_translations import english
 
 MESSAGES = sorted(m for m in english() if "%" not in m)

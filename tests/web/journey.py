@@ -15,15 +15,15 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from app.mapping import build_mapper
-from app.participants import register_participant
-from app.repository import Repository
+from app.asgi import create_app
+from app.persistence.mapping import build_mapper
+from app.persistence.repository import Repository
+from app.persistence.store import EventStore
+from app.services.participants import register_participant
 from app.settings import Settings
-from app.store import EventStore
-from app.web import create_app
 from domain import Consultation
+from projections.engine.runner import Runner
 from projections.registry import all_projections
-from projections.runner import Runner
 from tests.unit.builders import ORGANIZER, content
 from tests.web.test_sessions import COOKIE, signed_in
 

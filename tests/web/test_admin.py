@@ -17,16 +17,16 @@ import pytest
 from asgi_lifespan import LifespanManager
 from markupsafe import escape
 
-from app.formatting import MONTREAL, when
-from app.mapping import build_mapper
-from app.pdf import MAX_PDF_BYTES
-from app.repository import Repository
+from app.asgi import create_app
+from app.persistence.mapping import build_mapper
+from app.persistence.repository import Repository
+from app.persistence.store import EventStore
 from app.settings import Settings
-from app.store import EventStore
-from app.web import create_app
+from app.web.formatting import MONTREAL, when
+from app.web.pdf import MAX_PDF_BYTES
 from domain import Consultation, StaffId
+from projections.engine.runner import Runner
 from projections.registry import all_projections
-from projections.runner import Runner
 from tests.unit.builders import content
 from tests.web.test_sessions import COOKIE, signed_in
 

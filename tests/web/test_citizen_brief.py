@@ -10,9 +10,9 @@ from uuid import UUID, uuid4
 
 import httpx
 
-from app.citizen import BODY_LIMIT
-from app.participants import erase_participant
-from app.pdf import MAX_PDF_BYTES
+from app.citizen.routes import BODY_LIMIT
+from app.services.participants import erase_participant
+from app.web.pdf import MAX_PDF_BYTES
 from domain import StaffId, Submission
 from tests.web.journey import Journey, form_of
 from tests.web.test_sessions import COOKIE, signed_in

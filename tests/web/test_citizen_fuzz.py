@@ -12,8 +12,8 @@ from uuid import UUID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.citizen_forms import postal_code
-from app.participants import unseal_for
+from app.citizen.forms import postal_code
+from app.services.participants import unseal_for
 from domain import REGIONS, Submission
 from domain.values import normalize_line_breaks
 from tests.web.journey import Journey

@@ -10,7 +10,7 @@ from uuid import uuid4
 
 import asyncpg
 
-from app.databases import with_database
+from app.dev.databases import with_database
 from domain import Consultation, ReasonCode, StaffId, Submission
 from tests.unit.builders import ORGANIZER
 from tests.web.journey import ANSWER, Journey, form_of, send_opinion

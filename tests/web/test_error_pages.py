@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.web import create_app, http_error
+from app.asgi import create_app, http_error
 from tests.web.asgi import served
 
 

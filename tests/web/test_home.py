@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from app.db import connect
-from app.web import create_app
+from app.asgi import create_app
+from app.persistence.db import connect
 from tests.idp import provider_env
 from tests.web.asgi import served
 

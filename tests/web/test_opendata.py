@@ -19,12 +19,12 @@ import httpx
 import pytest
 from starlette.routing import Route
 
-from app import opendata
-from app.mapping import build_mapper
-from app.repository import Repository
-from app.services import receive_submission
-from app.store import EventStore
-from app.web import create_app
+from app.asgi import create_app
+from app.opendata import routes as opendata
+from app.persistence.mapping import build_mapper
+from app.persistence.repository import Repository
+from app.persistence.store import EventStore
+from app.services.submissions import receive_submission
 from domain import (
     Channel,
     Consultation,
@@ -34,9 +34,9 @@ from domain import (
     format_receipt,
     receipt_number,
 )
+from projections.engine.runner import Runner
 from projections.opendata_queries import all_published
 from projections.registry import all_projections
-from projections.runner import Runner
 from tests.integration.test_services import online_form, open_consultation
 from tests.unit.builders import CLERK, DURING
 from tests.web.asgi import served

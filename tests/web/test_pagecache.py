@@ -15,9 +15,9 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from app.pagecache import PageCache
+from app.asgi import create_app
 from app.settings import Settings
-from app.web import create_app
+from app.web.pagecache import PageCache
 from domain.receipt import receipt_number
 from tests.web.asgi import served
 from tests.web.test_sessions import signed_in

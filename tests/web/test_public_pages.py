@@ -12,14 +12,14 @@ import httpx
 import pytest
 from markupsafe import escape
 
-from app.mapping import build_mapper
-from app.repository import Repository
-from app.services import SubmissionForm, receive_submission
-from app.store import EventStore
-from app.web import create_app
+from app.asgi import create_app
+from app.persistence.mapping import build_mapper
+from app.persistence.repository import Repository
+from app.persistence.store import EventStore
+from app.services.submissions import SubmissionForm, receive_submission
 from domain import Channel, Consultation, ReasonCode, StaffId, Submission, format_receipt
+from projections.engine.runner import Runner
 from projections.registry import all_projections
-from projections.runner import Runner
 from tests.unit.builders import ORGANIZER, content
 from tests.web.asgi import served
 

@@ -19,8 +19,8 @@ import asyncpg
 import httpx
 import pytest
 
+from app.asgi import create_app
 from app.settings import Settings
-from app.web import create_app
 from tests.web.asgi import served
 from tests.web.test_sessions import COOKIE, signed_in
 

@@ -8,8 +8,8 @@ from dataclasses import replace
 import httpx
 import pytest
 
+from app.asgi import create_app
 from app.settings import Settings
-from app.web import create_app
 from tests.web.asgi import served
 
 

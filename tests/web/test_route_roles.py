@@ -17,11 +17,11 @@ from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
 
-from app.demo import load_demo
-from app.projector import build_runner
+from app.asgi import create_app
+from app.dev.demo import load_demo
+from app.persistence.store import EventStore
 from app.settings import Settings
-from app.store import EventStore
-from app.web import create_app
+from app.workers.projector import build_runner
 from tests.web.test_sessions import COOKIE, signed_in
 from tests.web.test_sign_in import settings as with_providers
 

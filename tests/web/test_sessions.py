@@ -11,8 +11,8 @@ import asyncpg
 import httpx
 import pytest
 
-from app.sessions import revoke
-from app.web import create_app
+from app.asgi import create_app
+from app.web.sessions import revoke
 from tests.web.asgi import served
 
 COOKIE = "tribune_session"

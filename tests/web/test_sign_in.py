@@ -12,10 +12,10 @@ import httpx
 import pytest
 from joserfc.errors import InvalidClaimError
 
-from app import devidp
+from app.asgi import create_app
 from app.auth import build_oauth, claims_options
+from app.dev import idp as devidp
 from app.settings import Provider, Settings
-from app.web import create_app
 from tests.idp import dev_idp, login, logout
 from tests.web.asgi import served
 

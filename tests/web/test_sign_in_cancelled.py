@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 import httpx
 import pytest
 
-from app.web import create_app
+from app.asgi import create_app
 from tests.idp import parse_forms
 from tests.web.asgi import served
 from tests.web.test_sign_in import settings

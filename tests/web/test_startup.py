@@ -6,8 +6,8 @@ import gc
 
 from asgi_lifespan import LifespanManager
 
-from app.templating import templates
-from app.web import create_app
+from app.asgi import create_app
+from app.web.templating import templates
 
 
 async def test_start_up_objects_are_kept_out_of_the_collectors_way(database_url: str) -> None:

@@ -1,0 +1,242 @@
+"""The organizers' admin: draft, preview, schedule and run a consultation, then report.
+
+Every route needs the organizer role; every POST carries the CSRF token, runs one
+command (one atomic save) and answers 303, or shows the form again with its errors
+and everything typed. After a command the page waits for the read models to hold
+it (read your writes), so the next page shows what was just done.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.admin import documents as admin_documents
+from app.admin import forms
+from app.admin.common import (
+    Command,
+    act,
+    error_field,
+    found,
+    run,
+    see,
+    settle,
+    show,
+    staff_id,
+)
+from app.public.routes import consultation_context
+from app.services.submissions import ChangedMeanwhileError
+from app.web.csrf import protected
+from app.web.forms import Errors, check_text, texts
+from app.web.pagecache import Endpoint
+from app.web.roles import require
+from app.web.templating import render
+from domain import Consultation, DomainError, StaffId
+from domain.content import MAX_GRACE_DAYS
+from domain.values import MAX_NOTE_LENGTH
+from projections import admin as read
+from projections.admin import AdminConsultation
+
+# Pages ----------------------------------------------------------------------------
+
+DRAFT_IDS = uuid.UUID("6f0b8e2c-3a59-4c47-9a0e-5d1f0c7b2a11")  # uuid5 namespace of drafts
+
+
+@require("organizer")
+async def consultation_list(request: Request) -> Response:
+    consultations = await read.consultations(request.state.pool)
+    context = {"consultations": consultations, "now": datetime.now(UTC)}
+    return render(request, "admin/admin_consultation_list.html", context)
+
+
+@require("organizer")
+async def consultation_show(request: Request) -> Response:
+    return show(request, await found(request))
+
+
+@require("organizer")
+async def consultation_preview(request: Request) -> Response:
+    """The public page, from the same context (app/public/routes.py), under a banner."""
+    c = await found(request)
+    context = consultation_context(c.as_public(), datetime.now(UTC), preview=True)
+    return render(request, "admin/admin_consultation_preview.html", context | {"admin": c})
+
+
+@require("organizer")
+async def consultation_history(request: Request) -> Response:
+    c = await found(request)
+    entries = await read.history(request.state.pool, c.id)
+    return render(request, "admin/admin_consultation_history.html", {"c": c, "entries": entries})
+
+
+# Drafting -------------------------------------------------------------------------
+
+
+def content_form(
+    request: Request, form: forms.ContentForm, c: AdminConsultation | None = None
+) -> Response:
+    context = {
+        "form": form,
+        "c": c,
+        "max_grace_days": MAX_GRACE_DAYS,
+        "errors": form.errors,
+        "values": form.values,
+    }
+    status = 400 if form.errors else 200
+    return render(request, "admin/admin_consultation_form.html", context, status)
+
+
+@require("organizer")
+async def consultation_new(request: Request) -> Response:
+    values = {"form_token": str(uuid.uuid4()), "mail_grace_days": "7"}
+    return content_form(request, forms.ContentForm(values))
+
+
+@require("organizer")
+@protected
+async def consultation_create(request: Request) -> Response:
+    parsed = forms.parse_content(await request.form())
+    if parsed.errors:
+        return content_form(request, parsed)
+    token = forms.form_token(parsed.values) or uuid.uuid4()
+    consultation_id = uuid.uuid5(DRAFT_IDS, str(token))
+    try:
+        c = Consultation.draft(
+            consultation_id, by=staff_id(request), at=datetime.now(UTC), **parsed.content
+        )
+        position = await request.state.repository.save(c)
+    except DomainError as error:
+        parsed.errors[error_field(error, "closes_at", "consultation")] = error.code
+        return content_form(request, parsed)
+    except IntegrityError:
+        position = None  # the same form sent twice: the first draft stands
+    await settle(request, position)
+    return see(request, "admin_consultation_show", consultation_id=consultation_id)
+
+
+@require("organizer")
+async def consultation_edit(request: Request) -> Response:
+    c = await found(request)
+    if c.status != "draft":
+        return see(request, "admin_consultation_show", consultation_id=c.id)
+    return content_form(request, forms.ContentForm(forms.content_values(c)), c)
+
+
+def edit_command(by: StaffId, content: dict[str, Any], version: str) -> Command:
+    """Only the fields that changed, and only if no one changed the draft meanwhile."""
+
+    def command(c: Consultation) -> None:
+        if str(c.version) != version:
+            raise ChangedMeanwhileError(c.id)
+        changes = {k: v for k, v in content.items() if getattr(c, k) != v}
+        if changes:
+            c.edit(by, datetime.now(UTC), **changes)
+
+    return command
+
+
+@require("organizer")
+@protected
+async def consultation_update(request: Request) -> Response:
+    c = await found(request)
+    parsed = forms.parse_content(await request.form())
+    if parsed.errors:
+        return content_form(request, parsed, c)
+    version = parsed.values.get("version", "")
+    try:
+        command = edit_command(staff_id(request), parsed.content, version)
+        position = await run(request, c.id, command)
+    except DomainError as error:
+        parsed.errors[error_field(error, "closes_at", "consultation")] = error.code
+        return content_form(request, parsed, c)
+    except ChangedMeanwhileError:
+        parsed.errors["consultation"] = "changed_meanwhile"
+        return content_form(request, parsed, c)
+    await settle(request, position)
+    return see(request, "admin_consultation_show", consultation_id=c.id)
+
+
+# Life cycle -----------------------------------------------------------------------
+
+
+@require("organizer")
+@protected
+async def consultation_schedule(request: Request) -> Response:
+    return await act(request, "schedule", lambda by, at: lambda c: c.schedule(by, at))
+
+
+@require("organizer")
+@protected
+async def consultation_open(request: Request) -> Response:
+    return await act(request, "open", lambda by, at: lambda c: c.open(by, at))
+
+
+@require("organizer")
+@protected
+async def consultation_extend(request: Request) -> Response:
+    errors: Errors = {}
+    new = forms.check_moment(errors, texts(await request.form()), "new_closes_at")
+
+    def make(by: StaffId, at: datetime) -> Command:
+        assert new is not None
+        return lambda c: c.extend_deadline(by, at, new)
+
+    return await act(request, "extend", make, errors, schedule_field="new_closes_at")
+
+
+async def with_reason(request: Request, action: str, name: str, method: str) -> Response:
+    errors: Errors = {}
+    values = texts(await request.form())
+    reason = check_text(errors, values, name, MAX_NOTE_LENGTH)
+
+    def make(by: StaffId, at: datetime) -> Command:
+        return lambda c: getattr(c, method)(by, at, reason)
+
+    return await act(request, action, make, errors)
+
+
+@require("organizer")
+@protected
+async def consultation_close_early(request: Request) -> Response:
+    return await with_reason(request, "close", "close_reason", "close_early")
+
+
+@require("organizer")
+@protected
+async def consultation_cancel(request: Request) -> Response:
+    return await with_reason(request, "cancel", "cancel_reason", "cancel")
+
+
+ONE = "/consultations/{consultation_id:uuid}"
+
+
+def post(path: str, endpoint: Endpoint, name: str) -> Route:
+    return Route(path, endpoint, methods=["POST"], name=name)
+
+
+routes = [
+    Route("/", consultation_list, name="admin_consultation_list"),
+    Route("/consultations/nouvelle", consultation_new, name="admin_consultation_new"),
+    post("/consultations", consultation_create, "admin_consultation_create"),
+    Route(ONE, consultation_show, name="admin_consultation_show"),
+    Route(ONE + "/modifier", consultation_edit, name="admin_consultation_edit"),
+    post(ONE + "/modifier", consultation_update, "admin_consultation_update"),
+    Route(ONE + "/apercu", consultation_preview, name="admin_consultation_preview"),
+    Route(ONE + "/historique", consultation_history, name="admin_consultation_history"),
+    post(ONE + "/programmer", consultation_schedule, "admin_consultation_schedule"),
+    post(ONE + "/ouvrir", consultation_open, "admin_consultation_open"),
+    post(ONE + "/prolonger", consultation_extend, "admin_consultation_extend"),
+    post(ONE + "/fermer", consultation_close_early, "admin_consultation_close_early"),
+    post(ONE + "/annuler", consultation_cancel, "admin_consultation_cancel"),
+    *admin_documents.routes,
+]
+"""Mounted at /admin."""
+
+public_routes = admin_documents.public_routes
+"""Mounted with the public pages."""

@@ -1,0 +1,53 @@
+"""Citizens' briefs: the PDF bytes beside a submission, named in its `Received` event.
+
+Stored in the transaction that saves the event; shown to its author only (the
+moderators' review of briefs, and so their publication, is still to come); deleted
+when the author is erased.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from app.persistence.db import Conn
+from domain import Submission
+
+
+@dataclass(frozen=True)
+class Brief:
+    content: bytes
+    size: int
+
+
+async def store_brief(conn: Conn, submission: Submission, content: bytes) -> None:
+    """Once per submission: a concurrent copy of the same form waits, then does nothing."""
+    await conn.execute(
+        "INSERT INTO submission_briefs (submission_id, participant_id, content, size, sha256)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (submission_id) DO NOTHING",
+        submission.id,
+        submission.participant_id,
+        content,
+        len(content),
+        submission.brief_sha256,
+    )
+
+
+async def brief_size(conn: Conn, submission_id: UUID) -> int | None:
+    size: int | None = await conn.fetchval(
+        "SELECT size FROM submission_briefs WHERE submission_id = $1", submission_id
+    )
+    return size
+
+
+async def brief_of(conn: Conn, submission_id: UUID) -> Brief | None:
+    row = await conn.fetchrow(
+        "SELECT content, size FROM submission_briefs WHERE submission_id = $1", submission_id
+    )
+    return Brief(row["content"], row["size"]) if row else None
+
+
+async def erase_briefs(conn: Conn, participant_id: UUID) -> None:
+    """The person's briefs and drafts go with their key: a PDF cannot be redacted."""
+    await conn.execute("DELETE FROM submission_briefs WHERE participant_id = $1", participant_id)
+    await conn.execute("DELETE FROM citizen_drafts WHERE participant_id = $1", participant_id)

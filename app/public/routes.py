@@ -1,0 +1,156 @@
+"""What anyone can read: consultations, published opinions, counts and the ledger."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.web.forms import whole_number
+from app.web.i18n import LANGUAGES
+from app.web.open_common import search_terms
+from app.web.pagecache import cached, cached_until_changed, render_if_changed
+from app.web.templating import render
+from domain import REGIONS, Channel, is_valid_receipt, normalize_receipt
+from projections import queries
+
+PHASES = ("open", "upcoming", "closed", "cancelled")
+
+
+async def found_consultation(request: Request) -> queries.Consultation:
+    consultation_id: UUID = request.path_params["consultation_id"]
+    found = await queries.consultation(request.state.reads, consultation_id)
+    if found is None:
+        raise HTTPException(404)
+    return found
+
+
+@cached
+async def home(request: Request) -> Response:
+    now = datetime.now(UTC)
+    by_phase: dict[str, list[queries.Consultation]] = {phase: [] for phase in PHASES}
+    for consultation in await queries.consultations(request.state.reads):
+        by_phase[consultation.phase(now)].append(consultation)
+    return render(request, "public/home.html", {"by_phase": by_phase, "now": now})
+
+
+def consultation_context(
+    c: queries.Consultation, now: datetime, preview: bool = False
+) -> dict[str, Any]:
+    """The consultation page's values, for the public page and the admin's preview alike,
+    so that the preview cannot drift from what the public reads.
+
+    A preview of a consultation not yet open (a draft, or scheduled) shows the ways to
+    take part as they will read once it opens: the organizers proofread the phone
+    number, its hours and the postal address before anyone else sees them. A draft's
+    public pages do not exist yet: its preview names them without linking to them.
+    """
+    phase = c.phase(now)
+    ahead = preview and (c.status == "draft" or phase == "upcoming")
+    return {
+        "c": c,
+        "phase": phase,
+        "takes_mail": c.takes_mail(now),
+        "ways_to_take_part": phase == "open" or ahead,
+        "ways_shown_ahead": ahead,
+        "unpublished": preview and c.status == "draft",
+    }
+
+
+@cached
+async def consultation_show(request: Request) -> Response:
+    consultation = await found_consultation(request)
+    context = consultation_context(consultation, datetime.now(UTC))
+    return render(request, "public/consultation_show.html", context)
+
+
+def filters_of(request: Request) -> queries.Filters:
+    params = request.query_params
+    region = params.get("region") if params.get("region") in REGIONS else None
+    channel = params.get("canal") if params.get("canal") in {c.value for c in Channel} else None
+    query = search_terms(params.get("q"))
+    return queries.Filters(region, channel, query, params.get("apres") or None)
+
+
+@cached
+async def submission_list(request: Request) -> Response:
+    consultation = await found_consultation(request)
+    filters = filters_of(request)
+    page = await queries.published_submissions(request.state.reads, consultation.id, filters)
+    context: dict[str, Any] = {
+        "c": consultation,
+        "page": page,
+        "filters": filters,
+        "regions": sorted(REGIONS),
+        "channels": [c.value for c in Channel],
+    }
+    partial = request.headers.get("HX-Request") == "true"
+    name = "public/_submission_list.html" if partial else "public/submission_list.html"
+    return render(request, name, context)
+
+
+QUERIES_KEPT = {"", *(f"lang={language}" for language in LANGUAGES)}
+
+
+def receipt_of(request: Request) -> str | None:
+    """What names a submission's page in change notices (app/web/pagechanges.py).
+
+    None (kept for the TTL only) when its address asks for more than a language: such
+    addresses are endless, and each would hold a place in the cache for minutes.
+    """
+    if request.url.query not in QUERIES_KEPT:
+        return None
+    return normalize_receipt(request.path_params["receipt"])
+
+
+@cached_until_changed(receipt_of)
+async def submission_show(request: Request) -> Response:
+    text = request.path_params["receipt"]
+    if not is_valid_receipt(text):
+        raise HTTPException(404)
+    found = await queries.submission_and_consultation(request.state.reads, normalize_receipt(text))
+    if found is None:
+        raise HTTPException(404)
+    submission, consultation = found
+    context = {"s": submission, "c": consultation}
+    return render_if_changed(request, "public/submission_show.html", context)
+
+
+@cached
+async def statistics(request: Request) -> Response:
+    consultation = await found_consultation(request)
+    counts = await queries.counts(request.state.reads, consultation.id)
+    context = {
+        "c": consultation,
+        "counts": counts,
+        "regions": sorted(REGIONS),
+        "channels": [c.value for c in Channel],
+        "statuses": ("published", "pending", "refused", "withdrawn"),
+    }
+    return render(request, "public/statistics.html", context)
+
+
+@cached
+async def ledger_show(request: Request) -> Response:
+    consultation = await found_consultation(request)
+    position = whole_number(request.query_params.get("avant"))
+    pool = request.state.reads
+    entries, next_position = await queries.ledger(pool, consultation.id, position)
+    counts = await queries.counts(pool, consultation.id)
+    context = {"c": consultation, "entries": entries, "next": next_position, "counts": counts}
+    return render(request, "public/ledger_show.html", context)
+
+
+routes = [
+    Route("/", home, name="home"),
+    Route("/consultations/{consultation_id:uuid}", consultation_show, name="consultation_show"),
+    Route("/consultations/{consultation_id:uuid}/avis", submission_list, name="submission_list"),
+    Route("/consultations/{consultation_id:uuid}/statistiques", statistics, name="statistics"),
+    Route("/consultations/{consultation_id:uuid}/registre", ledger_show, name="ledger_show"),
+    Route("/avis/{receipt}", submission_show, name="submission_show"),
+]

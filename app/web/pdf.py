@@ -1,0 +1,72 @@
+"""PDF uploads and downloads, for organizers' documents and citizens' briefs alike."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.web.forms import Errors, whole_number
+from domain.consultation import MAX_FILENAME_LENGTH
+from domain.values import MAX_BRIEF_BYTES
+
+MAX_PDF_BYTES = MAX_BRIEF_BYTES
+PDF_MAGIC = b"%PDF-"
+FORM_SLACK = 1024 * 1024
+"""Room for the form's other fields beside the file in a multipart body."""
+
+
+@dataclass(frozen=True)
+class Pdf:
+    filename: str
+    content: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+async def read_pdf(
+    errors: Errors, form: FormData, name: str, *, required: bool = True
+) -> Pdf | None:
+    """The uploaded file if it is a PDF (by its content, not its name) of allowed size."""
+    upload = form.get(name)
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        if required:
+            errors[name] = "file_missing"
+        return None
+    content = await upload.read(MAX_PDF_BYTES + 1)
+    if len(content) > MAX_PDF_BYTES:
+        errors[name] = "file_too_large"
+    elif not content.startswith(PDF_MAGIC):
+        errors[name] = "file_not_pdf"
+    else:
+        return Pdf(safe_filename(upload.filename), content)
+    return None
+
+
+def safe_filename(name: str) -> str:
+    """The last path segment, printable, short; `document.pdf` if nothing is left."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    printable = "".join(ch for ch in base if ch.isprintable() and ch not in '"').strip()
+    return printable[-MAX_FILENAME_LENGTH:] or "document.pdf"
+
+
+def pdf_response(content: bytes, filename: str) -> Response:
+    disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
+    headers = {"content-disposition": disposition}
+    return Response(content, media_type="application/pdf", headers=headers)
+
+
+def too_large(request: Request, limit: int = MAX_PDF_BYTES + FORM_SLACK) -> bool:
+    """A body over the limit, or of a length not said (chunked), is refused before it is
+    read or spooled to disk. Browsers always say the length of a form they post."""
+    length = request.headers.get("content-length")
+    if length is None:
+        return "transfer-encoding" in request.headers
+    size = whole_number(length)
+    return size is None or size > limit
