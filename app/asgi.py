@@ -107,7 +107,6 @@ def settled_memory() -> Iterator[None]:
 
 routes: list[BaseRoute] = [
     *public.routes,
-    *admin.public_routes,
     *opendata.routes,
     *auth.routes,
     *citizen.routes,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
-from app.workers.email import MailSettings
-
 ROOT = Path(__file__).resolve().parent.parent
+TLS_MODES = ("starttls", "tls", "none")
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,28 @@ class Provider:
     client_secret: str
 
 
+@dataclass(frozen=True)
+class EmailSettings:
+    """No `smtp_host`: messages are written to `outbox` as .eml files instead."""
+
+    outbox: Path
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_tls: str = "starttls"  # "tls" is implicit TLS (port 465); "none" only on a LAN
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    sender: str = "Tribune <ne-pas-repondre@tribune.localhost>"
+    public_url: str | None = None  # e.g. https://tribune.example: adds a link to the receipt
+    max_attempts: int = 8
+    retry_seconds: float = 30.0  # then doubled each attempt, up to an hour
+    max_age: timedelta = timedelta(days=3)  # older mail is never sent (first run, rebuild)
+    timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.smtp_tls not in TLS_MODES:
+            raise ValueError(f"smtp_tls must be one of {', '.join(TLS_MODES)}")
+
+
 def _provider(env: os._Environ[str], prefix: str) -> Provider | None:
     issuer = env.get(f"{prefix}_ISSUER")
     if not issuer:
@@ -27,16 +49,16 @@ def _provider(env: os._Environ[str], prefix: str) -> Provider | None:
     return Provider(issuer, env[f"{prefix}_CLIENT_ID"], env[f"{prefix}_CLIENT_SECRET"])
 
 
-def _mail(env: os._Environ[str], var_dir: Path) -> MailSettings:
+def _email(env: os._Environ[str], var_dir: Path) -> EmailSettings:
     """No SMTP host: each email is written to var/outbox/<id>.eml (development)."""
-    return MailSettings(
+    return EmailSettings(
         outbox=Path(env.get("TRIBUNE_MAIL_OUTBOX", var_dir / "outbox")),
         smtp_host=env.get("TRIBUNE_SMTP_HOST") or None,
         smtp_port=int(env.get("TRIBUNE_SMTP_PORT", "587")),
         smtp_tls=env.get("TRIBUNE_SMTP_TLS", "starttls"),  # starttls | tls | none
         smtp_username=env.get("TRIBUNE_SMTP_USERNAME") or None,
         smtp_password=env.get("TRIBUNE_SMTP_PASSWORD") or None,
-        sender=env.get("TRIBUNE_MAIL_FROM", MailSettings.sender),
+        sender=env.get("TRIBUNE_MAIL_FROM", EmailSettings.sender),
         public_url=env.get("TRIBUNE_PUBLIC_URL") or None,
     )
 
@@ -55,7 +77,7 @@ class Settings:
     staff_provider: Provider | None
     secure_cookies: bool
     rate_per_address: str
-    mail: MailSettings
+    email: EmailSettings
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -75,5 +97,5 @@ class Settings:
             staff_provider=_provider(env, "STAFF_OIDC"),
             secure_cookies=env.get("TRIBUNE_SECURE_COOKIES", "") == "1",
             rate_per_address=env.get("TRIBUNE_RATE_PER_ADDRESS", "120/minute"),
-            mail=_mail(env, Path(env.get("TRIBUNE_VAR_DIR", ROOT / "var"))),
+            email=_email(env, Path(env.get("TRIBUNE_VAR_DIR", ROOT / "var"))),
         )

@@ -17,7 +17,7 @@ one to the next), the script:
    channels, ~70 % published, ~10 % refused, ~5 % withdrawn, the rest pending;
 2. projects them (runner.rebuild the first time, catch_up_all after), timed apart, then
    VACUUM ANALYZE of the read tables;
-3. counts the history's email as sent (`mail_deliveries`), as it would have been when
+3. counts the history's email as sent (`email_deliveries`), as it would have been when
    it happened, and starts `python -m app projections run` as its own process, as in
    production (its mail sender then sends only the arrivals' email);
 4. builds the URL mix from the site itself (home, consultations, the list of published
@@ -459,9 +459,9 @@ async def mark_history_mailed(dsn: str) -> int:
     conn = await connect(dsn)
     try:
         done = await conn.execute(
-            "INSERT INTO mail_deliveries (mail_id, status, attempts, next_attempt_at, sent_at)"
-            " SELECT mail_id, 'sent', 1, now(), now() FROM outgoing_mail"
-            " ON CONFLICT (mail_id) DO NOTHING"
+            "INSERT INTO email_deliveries (email_id, status, attempts, next_attempt_at, sent_at)"
+            " SELECT email_id, 'sent', 1, now(), now() FROM outgoing_email"
+            " ON CONFLICT (email_id) DO NOTHING"
         )
     finally:
         await conn.close()

@@ -4,7 +4,7 @@ Only submissions received online get email; the post and the phone acknowledge t
 others. A row names the participant, never an address: the sender (app/workers/email.py)
 opens the address through the vault at send time, so an erasure stops mail not yet
 sent. Rows are keyed by the event's notification id, so a replay writes the same
-rows; what was sent is kept by the sender in `mail_deliveries`, a table this
+rows; what was sent is kept by the sender in `email_deliveries`, a table this
 projection does not own, so a rebuild never sends anything twice.
 """
 
@@ -20,10 +20,10 @@ from projections.engine.batch import Batch, Table
 from projections.engine.recorded import Recorded
 
 OUTGOING = Table(
-    "outgoing_mail",
-    key="mail_id",
+    "outgoing_email",
+    key="email_id",
     types={
-        "mail_id": "bigint",
+        "email_id": "bigint",
         "submission_id": "uuid",
         "participant_id": "uuid",
         "kind": "text",
@@ -35,7 +35,7 @@ OUTGOING = Table(
     },
 )
 KNOWN = Table(
-    "mail_submissions",
+    "email_submissions",
     key="submission_id",
     types={
         "submission_id": "uuid",
@@ -57,10 +57,10 @@ APPEAL_DISMISSED = "appeal_dismissed"
 KINDS = (RECEIVED, PUBLISHED, REFUSED, WITHDRAWN, APPEALED, APPEAL_GRANTED, APPEAL_DISMISSED)
 
 
-class OutgoingMail(Projection):
-    name = "outgoing_mail"
+class OutgoingEmail(Projection):
+    name = "outgoing_email"
     tables = (OUTGOING, KNOWN)
-    read_indexes = ("outgoing_mail_created_idx",)
+    read_indexes = ("outgoing_email_created_idx",)
     handles = events_of(
         Submission,
         "Received",
@@ -81,7 +81,7 @@ class OutgoingMail(Projection):
     ) -> None:  # not `carries`: measured, replaying it side by side gained nothing
         wanted = {e.originator_id for e in events if e.originator_version > 1}
         rows = await rows_for(
-            conn, "SELECT * FROM mail_submissions WHERE submission_id = ANY($1::uuid[])", wanted
+            conn, "SELECT * FROM email_submissions WHERE submission_id = ANY($1::uuid[])", wanted
         )
         self._known = {r["submission_id"]: dict(r) for r in rows}
 
@@ -93,7 +93,7 @@ class OutgoingMail(Projection):
             return
         batch.insert(
             OUTGOING,
-            mail_id=position,
+            email_id=position,
             submission_id=e.originator_id,
             participant_id=known["participant_id"],
             kind=kind,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from projections.admin import AdminConsultations
-from projections.email import OutgoingMail
+from projections.email import OutgoingEmail
 from projections.engine.base import Projection
 from projections.public_consultations import PublicConsultations
 from projections.public_submissions import OpenSealed, PublicSubmissions
@@ -20,5 +20,5 @@ def all_projections(
         PublicConsultations(),
         PublicSubmissions(pseudonym_key, open_sealed),
         AdminConsultations(),
-        OutgoingMail(),
+        OutgoingEmail(),
     ]

@@ -3,7 +3,6 @@ command run and settled (read your writes), and the consultation's page with err
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -14,19 +13,18 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from app.persistence.repository import AggregateNotFoundError
-from app.services.submissions import ChangedMeanwhileError, run_command
+from app.services.commands import ChangedMeanwhileError
+from app.services.consultations import Command, change_consultation
 from app.web.forms import Errors, texts
 from app.web.pdf import MAX_PDF_BYTES
 from app.web.sessions import session_of
+from app.web.settle import settle as settle_read_models
 from app.web.templating import render
-from domain import Consultation, DomainError, StaffId
+from domain import DomainError, StaffId
 from projections import admin as read
 from projections.admin import AdminConsultation, AdminConsultations
 
-log = logging.getLogger(__name__)
-
 READ_MODELS = (AdminConsultations.name, "public_consultations")
-Command = Callable[[Consultation], object]
 
 
 def staff_id(request: Request) -> StaffId:
@@ -34,14 +32,7 @@ def staff_id(request: Request) -> StaffId:
 
 
 async def settle(request: Request, position: int | None) -> None:
-    """Read your writes: wait (briefly) until the read models hold the new events."""
-    if position is None:
-        return
-    for name in READ_MODELS:
-        try:
-            await request.state.store.wait(name, position, timeout=2)
-        except TimeoutError:
-            log.warning("%s has not reached %s yet; the page may lag", name, position)
+    await settle_read_models(request, position, *READ_MODELS)
 
 
 def see(request: Request, name: str, **params: Any) -> RedirectResponse:
@@ -58,7 +49,7 @@ async def found(request: Request) -> AdminConsultation:
 
 async def run(request: Request, consultation_id: UUID, command: Command) -> int | None:
     try:
-        return await run_command(request.state.repository, Consultation, consultation_id, command)
+        return await change_consultation(request.state.repository, consultation_id, command)
     except AggregateNotFoundError as error:
         raise HTTPException(404) from error
 

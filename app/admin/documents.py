@@ -4,70 +4,31 @@ same transaction as the event that names them."""
 from __future__ import annotations
 
 import functools
-import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from app.admin import forms
-from app.admin.common import Command, act, attempt, found, show, staff_id
-from app.services.submissions import ChangedMeanwhileError
+from app.admin.common import act, attempt, found, show, staff_id
+from app.persistence.files import Pdf
+from app.persistence.repository import Repository
+from app.services.consultations import attach_document, publish_report
 from app.web.csrf import protected
 from app.web.forms import Errors, texts
 from app.web.pagecache import Endpoint
-from app.web.pdf import Pdf, pdf_response, read_pdf, too_large
+from app.web.pdf import document_pdf, read_pdf, too_large
 from app.web.roles import require
-from domain import Consultation, StaffId
-from projections import admin as read
-from projections.admin import AdminConsultation
+from domain import StaffId
+
+Keep = Callable[[Repository, UUID, StaffId, datetime, dict[str, str], Pdf], Awaitable[int | None]]
+"""A service that keeps a PDF with its event: `attach_document`, `publish_report`."""
 
 
-async def store_document(
-    conn: Any, consultation_id: UUID, document_id: UUID, pdf: Pdf, by: str
-) -> None:
-    """A PDF's bytes, in the caller's transaction with the event that names it."""
-    await conn.execute(
-        "INSERT INTO documents (document_id, consultation_id, filename, content, size,"
-        " sha256, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, now())",
-        document_id,
-        consultation_id,
-        pdf.filename,
-        pdf.content,
-        len(pdf.content),
-        pdf.sha256,
-        by,
-    )
-
-
-async def run_keeping(
-    request: Request, c: AdminConsultation, pdf: Pdf, document_id: UUID, command: Command
-) -> int | None:
-    """The command's events and the PDF's bytes in one transaction: neither without the
-    other. The domain decides first, so a refused command stores no bytes."""
-    repository = request.state.repository
-    consultation = await repository.get(c.id, Consultation)
-    command(consultation)
-    try:
-        async with request.state.store.transaction() as conn:
-            await store_document(conn, c.id, document_id, pdf, staff_id(request))
-            position: int | None = await repository.save(consultation, conn=conn)
-    except IntegrityError as error:
-        raise ChangedMeanwhileError(c.id) from error
-    return position
-
-
-async def upload(
-    request: Request,
-    action: str,
-    make: Callable[[StaffId, dict[str, str], UUID, Pdf], Command],
-) -> Response:
+async def upload(request: Request, action: str, keep: Keep) -> Response:
     """A PDF and its two texts (titles, or the report's summary), checked, then kept."""
     c = await found(request)
     form = await request.form()
@@ -78,14 +39,13 @@ async def upload(
         pdf = await read_pdf(errors, form, f"{action}_file")
     finally:
         await form.close()  # the spooled upload: Starlette leaves closing it to us
-    document_id = uuid.uuid4()
 
-    async def keep() -> int | None:  # only when the form has no errors: a PDF in hand
+    async def command() -> int | None:  # only when the form has no errors: a PDF in hand
         assert pdf is not None
-        command = make(staff_id(request), titles, document_id, pdf)
-        return await run_keeping(request, c, pdf, document_id, command)
+        by, now = staff_id(request), datetime.now(UTC)
+        return await keep(request.state.repository, c.id, by, now, titles, pdf)
 
-    return await attempt(request, c, errors, values, action, keep)
+    return await attempt(request, c, errors, values, action, command)
 
 
 def bounded(action: str) -> Callable[[Endpoint], Endpoint]:
@@ -107,24 +67,14 @@ def bounded(action: str) -> Callable[[Endpoint], Endpoint]:
 @bounded("document")
 @protected
 async def document_attach(request: Request) -> Response:
-    def make(by: StaffId, title: dict[str, str], document_id: UUID, pdf: Pdf) -> Command:
-        at, size = datetime.now(UTC), len(pdf.content)
-        return lambda c: c.attach_document(
-            by, at, document_id=document_id, title=title, filename=pdf.filename, size=size
-        )
-
-    return await upload(request, "document", make)
+    return await upload(request, "document", attach_document)
 
 
 @require("organizer")
 @bounded("report")
 @protected
 async def report_publish(request: Request) -> Response:
-    def make(by: StaffId, summary: dict[str, str], document_id: UUID, _: Pdf) -> Command:
-        at = datetime.now(UTC)
-        return lambda c: c.publish_report(by, at, summary, str(document_id))
-
-    return await upload(request, "report", make)
+    return await upload(request, "report", publish_report)
 
 
 @require("organizer")
@@ -142,21 +92,6 @@ async def document_show(request: Request) -> Response:
     return await document_pdf(request, public=False)
 
 
-async def document_download(request: Request) -> Response:
-    """Public: a document attached to a public consultation, or its report."""
-    return await document_pdf(request, public=True)
-
-
-async def document_pdf(request: Request, public: bool) -> Response:
-    params = request.path_params
-    found_document = await read.document(
-        request.state.pool, params["consultation_id"], params["document_id"], public=public
-    )
-    if found_document is None:
-        raise HTTPException(404)
-    return pdf_response(found_document.content, found_document.filename)
-
-
 ONE = "/consultations/{consultation_id:uuid}"
 DOCUMENT = ONE + "/documents/{document_id:uuid}"
 routes = [
@@ -166,6 +101,3 @@ routes = [
     Route(DOCUMENT + "/retirer", document_remove, methods=["POST"], name="admin_document_remove"),
 ]
 """Mounted at /admin, with the other admin routes."""
-
-public_routes = [Route(DOCUMENT, document_download, name="document_download")]
-"""Mounted with the public pages."""

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
-from eventsourcing.persistence import IntegrityError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -20,32 +18,29 @@ from starlette.routing import Route
 from app.admin import documents as admin_documents
 from app.admin import forms
 from app.admin.common import (
-    Command,
     act,
     error_field,
     found,
-    run,
     see,
     settle,
     show,
     staff_id,
 )
-from app.public.routes import consultation_context
-from app.services.submissions import ChangedMeanwhileError
+from app.services.commands import ChangedMeanwhileError
+from app.services.consultations import Command, draft_consultation, draft_id, edit_consultation
+from app.web.consultation_page import consultation_context
 from app.web.csrf import protected
 from app.web.forms import Errors, check_text, texts
 from app.web.pagecache import Endpoint
 from app.web.roles import require
 from app.web.templating import render
-from domain import Consultation, DomainError, StaffId
+from domain import DomainError, StaffId
 from domain.content import MAX_GRACE_DAYS
 from domain.values import MAX_NOTE_LENGTH
 from projections import admin as read
 from projections.admin import AdminConsultation
 
 # Pages ----------------------------------------------------------------------------
-
-DRAFT_IDS = uuid.UUID("6f0b8e2c-3a59-4c47-9a0e-5d1f0c7b2a11")  # uuid5 namespace of drafts
 
 
 @require("organizer")
@@ -62,7 +57,7 @@ async def consultation_show(request: Request) -> Response:
 
 @require("organizer")
 async def consultation_preview(request: Request) -> Response:
-    """The public page, from the same context (app/public/routes.py), under a banner."""
+    """The public page, from the same context (app/web/consultation_page.py), under a banner."""
     c = await found(request)
     context = consultation_context(c.as_public(), datetime.now(UTC), preview=True)
     return render(request, "admin/admin_consultation_preview.html", context | {"admin": c})
@@ -105,17 +100,15 @@ async def consultation_create(request: Request) -> Response:
     if parsed.errors:
         return content_form(request, parsed)
     token = forms.form_token(parsed.values) or uuid.uuid4()
-    consultation_id = uuid.uuid5(DRAFT_IDS, str(token))
+    consultation_id = draft_id(str(token))
+    by, now = staff_id(request), datetime.now(UTC)
     try:
-        c = Consultation.draft(
-            consultation_id, by=staff_id(request), at=datetime.now(UTC), **parsed.content
+        position = await draft_consultation(
+            request.state.repository, consultation_id, by, now, **parsed.content
         )
-        position = await request.state.repository.save(c)
     except DomainError as error:
         parsed.errors[error_field(error, "closes_at", "consultation")] = error.code
         return content_form(request, parsed)
-    except IntegrityError:
-        position = None  # the same form sent twice: the first draft stands
     await settle(request, position)
     return see(request, "admin_consultation_show", consultation_id=consultation_id)
 
@@ -128,19 +121,6 @@ async def consultation_edit(request: Request) -> Response:
     return content_form(request, forms.ContentForm(forms.content_values(c)), c)
 
 
-def edit_command(by: StaffId, content: dict[str, Any], version: str) -> Command:
-    """Only the fields that changed, and only if no one changed the draft meanwhile."""
-
-    def command(c: Consultation) -> None:
-        if str(c.version) != version:
-            raise ChangedMeanwhileError(c.id)
-        changes = {k: v for k, v in content.items() if getattr(c, k) != v}
-        if changes:
-            c.edit(by, datetime.now(UTC), **changes)
-
-    return command
-
-
 @require("organizer")
 @protected
 async def consultation_update(request: Request) -> Response:
@@ -150,8 +130,10 @@ async def consultation_update(request: Request) -> Response:
         return content_form(request, parsed, c)
     version = parsed.values.get("version", "")
     try:
-        command = edit_command(staff_id(request), parsed.content, version)
-        position = await run(request, c.id, command)
+        by, now = staff_id(request), datetime.now(UTC)
+        position = await edit_consultation(
+            request.state.repository, c.id, by, now, parsed.content, version
+        )
     except DomainError as error:
         parsed.errors[error_field(error, "closes_at", "consultation")] = error.code
         return content_form(request, parsed, c)
@@ -237,6 +219,3 @@ routes = [
     *admin_documents.routes,
 ]
 """Mounted at /admin."""
-
-public_routes = admin_documents.public_routes
-"""Mounted with the public pages."""

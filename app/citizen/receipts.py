@@ -9,7 +9,7 @@ moderator has reviewed it as such (publishing the text does not review the PDF).
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -21,18 +21,21 @@ from starlette.routing import Route
 
 from app.citizen.forms import participant_of
 from app.persistence.files import brief_of, brief_size
+from app.persistence.repository import Repository
+from app.services.commands import ChangedMeanwhileError
 from app.services.participants import unseal_for
-from app.services.submissions import ChangedMeanwhileError, run_command
+from app.services.submissions import appeal_refusal, withdraw_submission
 from app.web.csrf import protected
 from app.web.forms import texts
 from app.web.pdf import pdf_response
 from app.web.roles import require
 from app.web.sessions import session_of
+from app.web.settle import settle
 from app.web.templating import render
-from domain import DomainError, Submission, is_valid_receipt, normalize_receipt, validate_text
+from domain import DomainError, is_valid_receipt, normalize_receipt
 from projections import queries
 
-log = logging.getLogger(__name__)
+Change = Callable[[Repository, UUID], Awaitable[int | None]]
 MAX_APPEAL = 5_000
 """The appeal box's `maxlength`: the server refuses what the box would not take."""
 FIELD_ERRORS = frozenset({"text_invalid"})
@@ -45,10 +48,7 @@ def to_receipt(request: Request, number: str) -> Response:
 
 async def wait_for_projection(request: Request, position: int | None) -> None:
     """Read your writes: the receipt page should show what was just sent."""
-    try:
-        await request.state.store.wait("public_submissions", position, timeout=2)
-    except TimeoutError:
-        log.warning("public_submissions has not reached %s yet", position)
+    await settle(request, position, "public_submissions")
 
 
 async def own_submission(request: Request) -> queries.Submission:
@@ -91,10 +91,11 @@ async def receipt_context(request: Request, s: queries.Submission) -> dict[str, 
     return {"s": s, "c": c, "now": datetime.now(UTC), "brief_size": size, "max_appeal": MAX_APPEAL}
 
 
-async def _act(request: Request, command: Any, typed: dict[str, str] | None = None) -> Response:
-    s = await own_submission(request)
+async def _act(
+    request: Request, s: queries.Submission, change: Change, typed: dict[str, str] | None = None
+) -> Response:
     try:
-        position = await run_command(request.state.repository, Submission, s.id, command)
+        position = await change(request.state.repository, s.id)
     except (DomainError, ChangedMeanwhileError) as error:
         code = error.code if isinstance(error, DomainError) else "changed_meanwhile"
         return await _refused(request, s, code, typed or {})
@@ -120,20 +121,24 @@ async def withdraw(request: Request) -> Response:
     c = await queries.consultation(request.state.pool, s.consultation_id)
     closes_at = c.closes_at if c else datetime.now(UTC)
     who, now = participant_of(session_of(request)), datetime.now(UTC)
-    return await _act(request, lambda sub: sub.withdraw(who, now, closes_at))
+
+    async def change(repository: Repository, submission_id: UUID) -> int | None:
+        return await withdraw_submission(repository, submission_id, who, now, closes_at)
+
+    return await _act(request, s, change)
 
 
 @require("citizen")
 @protected
 async def appeal(request: Request) -> Response:
+    s = await own_submission(request)
     text = texts(await request.form()).get("appeal", "")
     who, now = participant_of(session_of(request)), datetime.now(UTC)
 
-    def command(sub: Submission) -> None:
-        validate_text(text, max_length=MAX_APPEAL)  # the box's limit, not only the domain's
-        sub.appeal(who, now, text)
+    async def change(repository: Repository, submission_id: UUID) -> int | None:
+        return await appeal_refusal(repository, submission_id, who, now, text, MAX_APPEAL)
 
-    return await _act(request, command, {"appeal": text})
+    return await _act(request, s, change, {"appeal": text})
 
 
 @require("citizen")

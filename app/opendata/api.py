@@ -9,9 +9,8 @@ from uuid import UUID
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.public.routes import filters_of
 from app.web.forms import whole_number
-from app.web.open_common import consultation_of, not_found, open_data, utc
+from app.web.open_common import consultation_of, filters_of, not_found, open_data, utc
 from domain import REGIONS, Channel, format_receipt, is_valid_receipt, normalize_receipt
 from projections import queries
 

@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from projections.engine.recorded import uuid_of_int
+from projections.engine.contract import uuid_of_int
 
 # A connection of our own or one lent by the pool: the same to a caller.
 Conn = asyncpg.Connection | PoolConnectionProxy

@@ -1,17 +1,53 @@
-"""Citizens' briefs: the PDF bytes beside a submission, named in its `Received` event.
+"""Files kept beside the events that name them, written in the same transaction
+(`app.services.commands.save_with`): the organizers' documents and report, and the
+citizens' briefs.
 
-Stored in the transaction that saves the event; shown to its author only (the
-moderators' review of briefs, and so their publication, is still to come); deleted
-when the author is erased.
+A brief is the PDF beside a submission, named (size, SHA-256) in its `Received`
+event; shown to its author only (the moderators' review of briefs, and so their
+publication, is still to come); deleted when the author is erased.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from uuid import UUID
 
 from app.persistence.db import Conn
 from domain import Submission
+
+
+@dataclass(frozen=True)
+class Pdf:
+    """An uploaded PDF, already checked by its content."""
+
+    filename: str
+    content: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+async def store_document(
+    conn: Conn, consultation_id: UUID, document_id: UUID, pdf: Pdf, by: str
+) -> None:
+    """An organizer's PDF, in the caller's transaction with the event that names it."""
+    await conn.execute(
+        "INSERT INTO documents (document_id, consultation_id, filename, content, size,"
+        " sha256, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, now())",
+        document_id,
+        consultation_id,
+        pdf.filename,
+        pdf.content,
+        pdf.size,
+        pdf.sha256,
+        by,
+    )
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import asyncpg
 
 from app.persistence.db import connect_patiently
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 # Any constant: it only keeps two processes from migrating at the same time.
 _LOCK_KEY = 7_203_318_001

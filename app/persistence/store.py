@@ -26,7 +26,7 @@ from eventsourcing.persistence import (
 
 from app.persistence.db import Conn
 from app.persistence.subscription import Subscription, wait_for_tracking
-from projections.engine.reading import TrackingConflictError
+from projections.engine.contract import TrackingConflictError
 
 CHANNEL = "stored_events"
 

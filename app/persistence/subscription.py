@@ -6,15 +6,30 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol, Self
+from typing import Any, Protocol, Self
 
 from asyncpg.pool import PoolConnectionProxy
 from eventsourcing.persistence import Notification, WaitInterruptedError
 
-if TYPE_CHECKING:
-    from app.persistence.store import EventStore
-
 BATCH = 500
+
+
+class Source(Protocol):
+    """What a subscription and a wait read: the store, seen from here (no circle)."""
+
+    pool: Any
+
+    async def has_tracking_id(self, application_name: str, notification_id: int | None) -> bool: ...
+
+    async def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]: ...
 
 
 class Interrupt(Protocol):
@@ -24,7 +39,7 @@ class Interrupt(Protocol):
 
 
 async def wait_for_tracking(
-    store: EventStore,
+    store: Source,
     application_name: str,
     notification_id: int | None,
     timeout: float,
@@ -51,7 +66,7 @@ class Subscription:
 
     def __init__(
         self,
-        store: EventStore,
+        store: Source,
         channel: str,
         *,
         gt: int | None = None,

@@ -11,10 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from app.web.consultation_page import consultation_context
 from app.web.forms import whole_number
 from app.web.i18n import LANGUAGES
-from app.web.open_common import search_terms
+from app.web.open_common import filters_of
 from app.web.pagecache import cached, cached_until_changed, render_if_changed
+from app.web.pdf import document_pdf
 from app.web.templating import render
 from domain import REGIONS, Channel, is_valid_receipt, normalize_receipt
 from projections import queries
@@ -39,42 +41,11 @@ async def home(request: Request) -> Response:
     return render(request, "public/home.html", {"by_phase": by_phase, "now": now})
 
 
-def consultation_context(
-    c: queries.Consultation, now: datetime, preview: bool = False
-) -> dict[str, Any]:
-    """The consultation page's values, for the public page and the admin's preview alike,
-    so that the preview cannot drift from what the public reads.
-
-    A preview of a consultation not yet open (a draft, or scheduled) shows the ways to
-    take part as they will read once it opens: the organizers proofread the phone
-    number, its hours and the postal address before anyone else sees them. A draft's
-    public pages do not exist yet: its preview names them without linking to them.
-    """
-    phase = c.phase(now)
-    ahead = preview and (c.status == "draft" or phase == "upcoming")
-    return {
-        "c": c,
-        "phase": phase,
-        "takes_mail": c.takes_mail(now),
-        "ways_to_take_part": phase == "open" or ahead,
-        "ways_shown_ahead": ahead,
-        "unpublished": preview and c.status == "draft",
-    }
-
-
 @cached
 async def consultation_show(request: Request) -> Response:
     consultation = await found_consultation(request)
     context = consultation_context(consultation, datetime.now(UTC))
     return render(request, "public/consultation_show.html", context)
-
-
-def filters_of(request: Request) -> queries.Filters:
-    params = request.query_params
-    region = params.get("region") if params.get("region") in REGIONS else None
-    channel = params.get("canal") if params.get("canal") in {c.value for c in Channel} else None
-    query = search_terms(params.get("q"))
-    return queries.Filters(region, channel, query, params.get("apres") or None)
 
 
 @cached
@@ -146,6 +117,12 @@ async def ledger_show(request: Request) -> Response:
     return render(request, "public/ledger_show.html", context)
 
 
+async def document_download(request: Request) -> Response:
+    """A document attached to a public consultation, or its report."""
+    return await document_pdf(request, public=True)
+
+
+ONE = "/consultations/{consultation_id:uuid}"
 routes = [
     Route("/", home, name="home"),
     Route("/consultations/{consultation_id:uuid}", consultation_show, name="consultation_show"),
@@ -153,4 +130,5 @@ routes = [
     Route("/consultations/{consultation_id:uuid}/statistiques", statistics, name="statistics"),
     Route("/consultations/{consultation_id:uuid}/registre", ledger_show, name="ledger_show"),
     Route("/avis/{receipt}", submission_show, name="submission_show"),
+    Route(ONE + "/documents/{document_id:uuid}", document_download, name="document_download"),
 ]

@@ -1,48 +1,33 @@
-"""One user intention = one service call = one atomic save.
+"""Submissions, whatever their channel: received, withdrawn, appealed.
 
-Load the aggregate, call its command, save the new events; a conflict with a
-concurrent change becomes `ChangedMeanwhileError`, never a lost write.
+Every channel comes in through `receive_submission`: a web form, a clerk's letter and
+a clerk's call differ only in the `SubmissionForm` they fill in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from hashlib import sha256
-from typing import TypeVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from app.persistence.db import Conn
 from app.persistence.files import store_brief
 from app.persistence.repository import AggregateNotFoundError, Repository
-from domain import Channel, Consultation, ReceiptClaim, StaffId, Submission, receipt_number
-
-A = TypeVar("A", bound=Aggregate)
+from app.services.commands import ChangedMeanwhileError, run_command, save_with
+from domain import (
+    Channel,
+    Consultation,
+    ReceiptClaim,
+    StaffId,
+    Submission,
+    receipt_number,
+    validate_text,
+)
 
 RECEIPT_ATTEMPTS = 5
-
-
-class ChangedMeanwhileError(Exception):
-    """Someone else changed this meanwhile: reload and try again."""
-
-    def __init__(self, aggregate_id: UUID) -> None:
-        super().__init__(f"{aggregate_id} changed meanwhile; reload and try again")
-        self.aggregate_id = aggregate_id
-
-
-async def run_command(
-    repository: Repository, cls: type[A], aggregate_id: UUID, command: Callable[[A], object]
-) -> int | None:
-    """The command's new events saved atomically; returns their last notification id."""
-    aggregate = await repository.get(aggregate_id, cls)
-    command(aggregate)
-    try:
-        return await repository.save(aggregate)
-    except IntegrityError as error:
-        raise ChangedMeanwhileError(aggregate_id) from error
 
 
 @dataclass(frozen=True)
@@ -113,7 +98,39 @@ async def _save_with_brief(
     repository: Repository, submission: Submission, claim: ReceiptClaim, brief: bytes | None
 ) -> int | None:
     """The events and the brief's bytes in one transaction: neither without the other."""
-    async with repository.store.transaction() as conn:
+
+    async def keep(conn: Conn) -> None:
         if brief is not None:
             await store_brief(conn, submission, brief)
-        return await repository.save(submission, claim, conn=conn)
+
+    return await save_with(repository, submission, claim, keep=keep)
+
+
+async def withdraw_submission(
+    repository: Repository,
+    submission_id: UUID,
+    by: UUID,
+    at: datetime,
+    closes_at: datetime,
+) -> int | None:
+    """The author takes their opinion back, before the consultation closes."""
+    return await run_command(
+        repository, Submission, submission_id, lambda s: s.withdraw(by, at, closes_at)
+    )
+
+
+async def appeal_refusal(
+    repository: Repository,
+    submission_id: UUID,
+    by: UUID,
+    at: datetime,
+    text: str,
+    max_length: int,
+) -> int | None:
+    """The author asks for a refusal to be reviewed again, in at most `max_length`."""
+
+    def command(s: Submission) -> None:
+        validate_text(text, max_length=max_length)
+        s.appeal(by, at, text)
+
+    return await run_command(repository, Submission, submission_id, command)

@@ -20,6 +20,7 @@ from http import HTTPStatus
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from domain import REGIONS, Channel
 from projections import queries
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -83,3 +84,11 @@ def utc(moment: datetime | None) -> str | None:
 
 async def consultation_of(request: Request) -> queries.Consultation | None:
     return await queries.consultation(request.state.pool, request.path_params["consultation_id"])
+
+
+def filters_of(request: Request) -> queries.Filters:
+    params = request.query_params
+    region = params.get("region") if params.get("region") in REGIONS else None
+    channel = params.get("canal") if params.get("canal") in {c.value for c in Channel} else None
+    query = search_terms(params.get("q"))
+    return queries.Filters(region, channel, query, params.get("apres") or None)

@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from urllib.parse import quote
 
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.persistence.files import Pdf
 from app.web.forms import Errors, whole_number
 from domain.consultation import MAX_FILENAME_LENGTH
 from domain.values import MAX_BRIEF_BYTES
+from projections.admin import document
 
 MAX_PDF_BYTES = MAX_BRIEF_BYTES
 PDF_MAGIC = b"%PDF-"
 FORM_SLACK = 1024 * 1024
 """Room for the form's other fields beside the file in a multipart body."""
-
-
-@dataclass(frozen=True)
-class Pdf:
-    filename: str
-    content: bytes
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.content).hexdigest()
 
 
 async def read_pdf(
@@ -70,3 +61,14 @@ def too_large(request: Request, limit: int = MAX_PDF_BYTES + FORM_SLACK) -> bool
         return "transfer-encoding" in request.headers
     size = whole_number(length)
     return size is None or size > limit
+
+
+async def document_pdf(request: Request, public: bool) -> Response:
+    """An organizers' document: any of them (the admin), or a published one (anyone)."""
+    params = request.path_params
+    found = await document(
+        request.state.pool, params["consultation_id"], params["document_id"], public=public
+    )
+    if found is None:
+        raise HTTPException(404)
+    return pdf_response(found.content, found.filename)

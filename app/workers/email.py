@@ -1,7 +1,7 @@
-"""Sending the email the `outgoing_mail` projection asks for, away from any request.
+"""Sending the email the `outgoing_email` projection asks for, away from any request.
 
 `run_sender` loops beside the projector; each round `send_pending` claims the mail
-that is due (FOR UPDATE SKIP LOCKED, then a claim in `mail_deliveries` that counts
+that is due (FOR UPDATE SKIP LOCKED, then a claim in `email_deliveries` that counts
 the attempt and sets the next one, so several processes never send one mail twice),
 opens the recipient's address through the vault, and sends it over SMTP, or writes
 `<outbox>/<id>.eml` when no SMTP host is set (development). A failure waits longer
@@ -17,7 +17,7 @@ import contextlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -28,34 +28,12 @@ import asyncpg
 
 from app.persistence.db import Conn
 from app.persistence.vault import open_sealed
+from app.settings import EmailSettings
 from app.workers.email_text import render
 
 log = logging.getLogger(__name__)
 
-TLS_MODES = ("starttls", "tls", "none")
 MAX_DELAY_SECONDS = 3600
-
-
-@dataclass(frozen=True)
-class MailSettings:
-    """No `smtp_host`: messages are written to `outbox` as .eml files instead."""
-
-    outbox: Path
-    smtp_host: str | None = None
-    smtp_port: int = 587
-    smtp_tls: str = "starttls"  # "tls" is implicit TLS (port 465); "none" only on a LAN
-    smtp_username: str | None = None
-    smtp_password: str | None = None
-    sender: str = "Tribune <ne-pas-repondre@tribune.localhost>"
-    public_url: str | None = None  # e.g. https://tribune.example: adds a link to the receipt
-    max_attempts: int = 8
-    retry_seconds: float = 30.0  # then doubled each attempt, up to an hour
-    max_age: timedelta = timedelta(days=3)  # older mail is never sent (first run, rebuild)
-    timeout: float = 30.0
-
-    def __post_init__(self) -> None:
-        if self.smtp_tls not in TLS_MODES:
-            raise ValueError(f"smtp_tls must be one of {', '.join(TLS_MODES)}")
 
 
 class UndeliverableError(Exception):
@@ -74,7 +52,7 @@ class Scanned:
     few not yet tried, so a burst of N mails cost N²/limit row visits (seen in the
     pages bench: an idle projector process kept PostgreSQL 75 % busy). It starts at 0
     in each process, so a claim lost with a crashed process is found after a restart;
-    retries are found apart, through `mail_deliveries_due_idx`. See `_new_mail`.
+    retries are found apart, through `email_deliveries_due_idx`. See `_new_mail`.
     """
 
     below: int = 0
@@ -82,14 +60,14 @@ class Scanned:
 
 @dataclass(frozen=True)
 class Claimed:
-    mail_id: int
+    email_id: int
     attempts: int
     row: asyncpg.Record
 
 
 async def send_pending(
     pool: asyncpg.Pool,
-    settings: MailSettings,
+    settings: EmailSettings,
     limit: int = 50,
     now: datetime | None = None,
     stop: asyncio.Event | None = None,
@@ -110,7 +88,7 @@ async def send_pending(
 
 
 async def run_sender(
-    pool: asyncpg.Pool, settings: MailSettings, stop: asyncio.Event, interval: float = 2.0
+    pool: asyncpg.Pool, settings: EmailSettings, stop: asyncio.Event, interval: float = 2.0
 ) -> None:
     """Until `stop`: send what is due, then look again every `interval` seconds."""
     scanned = Scanned()
@@ -129,11 +107,11 @@ async def run_sender(
 
 
 async def _claim(
-    pool: asyncpg.Pool, settings: MailSettings, limit: int, now: datetime, scanned: Scanned
+    pool: asyncpg.Pool, settings: EmailSettings, limit: int, now: datetime, scanned: Scanned
 ) -> list[Claimed]:
     async with pool.acquire() as conn, conn.transaction():
         retries = await conn.fetch(
-            "SELECT m.mail_id FROM mail_deliveries d JOIN outgoing_mail m USING (mail_id)"
+            "SELECT m.email_id FROM email_deliveries d JOIN outgoing_email m USING (email_id)"
             " WHERE d.status = 'pending' AND d.next_attempt_at <= $3 AND m.created_at > $2"
             " ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE OF m SKIP LOCKED",
             limit,
@@ -141,38 +119,38 @@ async def _claim(
             now,
         )
         new, reached = await _new_mail(conn, limit - len(retries), now - settings.max_age, scanned)
-        due = [*(r["mail_id"] for r in retries), *new]
+        due = [*(r["email_id"] for r in retries), *new]
         if not due:
             scanned.below = reached
             return []
         # The claim re-checks the latest delivery row: another process that claimed the
         # mail meanwhile has moved next_attempt_at on, and this one takes nothing.
         attempts = await conn.fetch(
-            "INSERT INTO mail_deliveries AS d (mail_id, status, attempts, next_attempt_at)"
+            "INSERT INTO email_deliveries AS d (email_id, status, attempts, next_attempt_at)"
             " SELECT id, 'pending', 1, $2::timestamptz + make_interval(secs => $3)"
             " FROM unnest($1::bigint[]) AS id"
-            " ON CONFLICT (mail_id) DO UPDATE SET attempts = d.attempts + 1,"
+            " ON CONFLICT (email_id) DO UPDATE SET attempts = d.attempts + 1,"
             " next_attempt_at = $2::timestamptz"
             " + make_interval(secs => least($3 * power(2, d.attempts), $4))"
             " WHERE d.status = 'pending' AND d.next_attempt_at <= $2"
-            " RETURNING mail_id, attempts",
+            " RETURNING email_id, attempts",
             due,
             now,
             settings.retry_seconds,
             MAX_DELAY_SECONDS,
         )
-        tries = {r["mail_id"]: r["attempts"] for r in attempts}
+        tries = {r["email_id"]: r["attempts"] for r in attempts}
         rows = await conn.fetch(
             "SELECT m.*, k.key, p.participant_id IS NOT NULL AS projected, p.sealed,"
-            " c.title::text AS title FROM outgoing_mail m"
+            " c.title::text AS title FROM outgoing_email m"
             " LEFT JOIN participant_keys k USING (participant_id)"
             " LEFT JOIN private_participants p USING (participant_id)"
             " LEFT JOIN public_consultations c USING (consultation_id)"
-            " WHERE m.mail_id = ANY($1::bigint[]) ORDER BY m.mail_id",
+            " WHERE m.email_id = ANY($1::bigint[]) ORDER BY m.email_id",
             list(tries),
         )
     scanned.below = reached  # once the claim is committed: a failed one is looked at again
-    return [Claimed(r["mail_id"], tries[r["mail_id"]], r) for r in rows]
+    return [Claimed(r["email_id"], tries[r["email_id"]], r) for r in rows]
 
 
 async def _new_mail(
@@ -183,18 +161,18 @@ async def _new_mail(
     Past the last one taken, or, when fewer were found, to the highest mail id of the
     same snapshot: every visible mail up to it is claimed, being claimed (locked), or
     too old. Mail is written by the projector in batches of rising ids, so none can
-    appear below it later (but a rebuild of `outgoing_mail`, whose mail was claimed
+    appear below it later (but a rebuild of `outgoing_email`, whose mail was claimed
     before). Without moving on when nothing is new, every round walked all recent mail.
     """
     if wanted <= 0:
         return [], scanned.below
     [found] = await conn.fetch(  # one row: the ids found, and the highest mail id
-        "WITH new AS (SELECT m.mail_id FROM outgoing_mail m"
-        " LEFT JOIN mail_deliveries d USING (mail_id)"
-        " WHERE m.mail_id > $3 AND m.created_at > $2 AND d.mail_id IS NULL"
-        " ORDER BY m.mail_id LIMIT $1 FOR UPDATE OF m SKIP LOCKED)"
-        " SELECT array(SELECT mail_id FROM new ORDER BY mail_id) AS ids,"
-        " (SELECT max(mail_id) FROM outgoing_mail) AS head",
+        "WITH new AS (SELECT m.email_id FROM outgoing_email m"
+        " LEFT JOIN email_deliveries d USING (email_id)"
+        " WHERE m.email_id > $3 AND m.created_at > $2 AND d.email_id IS NULL"
+        " ORDER BY m.email_id LIMIT $1 FOR UPDATE OF m SKIP LOCKED)"
+        " SELECT array(SELECT email_id FROM new ORDER BY email_id) AS ids,"
+        " (SELECT max(email_id) FROM outgoing_email) AS head",
         wanted,
         since,
         scanned.below,
@@ -204,28 +182,28 @@ async def _new_mail(
     return ids, max(scanned.below, reached)
 
 
-async def _deliver(pool: asyncpg.Pool, settings: MailSettings, mail: Claimed) -> None:
+async def _deliver(pool: asyncpg.Pool, settings: EmailSettings, mail: Claimed) -> None:
     address: str | None = None
     try:
         recipient = _recipient(mail.row)
         address = recipient.addr_spec
-        await _send(settings, mail.mail_id, _message(settings, mail, recipient))
+        await _send(settings, mail.email_id, _message(settings, mail, recipient))
     except UndeliverableError as error:
         await _record(pool, mail, "undeliverable", str(error))
     except aiosmtplib.SMTPRecipientsRefused as error:
         await _record(pool, mail, "undeliverable", _scrubbed(error, address))
     except (NotProjectedYetError, aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-        log.warning("mail %s, attempt %s: %s", mail.mail_id, mail.attempts, type(error).__name__)
+        log.warning("mail %s, attempt %s: %s", mail.email_id, mail.attempts, type(error).__name__)
         await _retry_later(pool, settings, mail, _scrubbed(error, address))
     except Exception as error:  # a bug in one mail stops neither the others nor the projector
-        log.exception("mail %s, attempt %s", mail.mail_id, mail.attempts)
+        log.exception("mail %s, attempt %s", mail.email_id, mail.attempts)
         await _retry_later(pool, settings, mail, _scrubbed(error, address))
     else:
         await _record(pool, mail, "sent", None)
 
 
 async def _retry_later(
-    pool: asyncpg.Pool, settings: MailSettings, mail: Claimed, error: str
+    pool: asyncpg.Pool, settings: EmailSettings, mail: Claimed, error: str
 ) -> None:
     """The next attempt is already set by the claim; after the last one, give up."""
     gave_up = mail.attempts >= settings.max_attempts
@@ -250,7 +228,7 @@ def _recipient(row: asyncpg.Record) -> Address:
         raise UndeliverableError("invalid email address") from None
 
 
-def _message(settings: MailSettings, mail: Claimed, recipient: Address) -> EmailMessage:
+def _message(settings: EmailSettings, mail: Claimed, recipient: Address) -> EmailMessage:
     row = mail.row
     site = settings.public_url
     follow = f"{site.rstrip('/')}/avis/{row['receipt_number']}" if site else None
@@ -268,16 +246,16 @@ def _message(settings: MailSettings, mail: Claimed, recipient: Address) -> Email
     message["Subject"] = text.subject
     message["Date"] = format_datetime(datetime.now(UTC))
     domain = settings.sender.rpartition("@")[2].rstrip(">").strip() or "tribune.localhost"
-    message["Message-ID"] = f"<mail-{mail.mail_id}@{domain}>"  # the same on every retry
+    message["Message-ID"] = f"<mail-{mail.email_id}@{domain}>"  # the same on every retry
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text.body)
     message["Content-Language"] = row["language"]  # after set_content, which clears Content-*
     return message
 
 
-async def _send(settings: MailSettings, mail_id: int, message: EmailMessage) -> None:
+async def _send(settings: EmailSettings, email_id: int, message: EmailMessage) -> None:
     if settings.smtp_host is None:
-        await asyncio.to_thread(_write_eml, settings.outbox, mail_id, message)
+        await asyncio.to_thread(_write_eml, settings.outbox, email_id, message)
         return
     await aiosmtplib.send(
         message,
@@ -291,12 +269,12 @@ async def _send(settings: MailSettings, mail_id: int, message: EmailMessage) -> 
     )
 
 
-def _write_eml(outbox: Path, mail_id: int, message: EmailMessage) -> None:
+def _write_eml(outbox: Path, email_id: int, message: EmailMessage) -> None:
     """Written whole, then renamed: a reader never sees half a message."""
     outbox.mkdir(parents=True, exist_ok=True)
-    partial = outbox / f".{mail_id}.eml.partial"
+    partial = outbox / f".{email_id}.eml.partial"
     partial.write_bytes(message.as_bytes())
-    partial.replace(outbox / f"{mail_id}.eml")
+    partial.replace(outbox / f"{email_id}.eml")
 
 
 def _scrubbed(error: BaseException, address: str | None) -> str:
@@ -307,9 +285,9 @@ def _scrubbed(error: BaseException, address: str | None) -> str:
 
 async def _record(pool: asyncpg.Pool, mail: Claimed, status: str, error: str | None) -> None:
     await pool.execute(
-        "UPDATE mail_deliveries SET status = $2, last_error = $3,"
-        " sent_at = CASE WHEN $2 = 'sent' THEN now() END WHERE mail_id = $1",
-        mail.mail_id,
+        "UPDATE email_deliveries SET status = $2, last_error = $3,"
+        " sent_at = CASE WHEN $2 = 'sent' THEN now() END WHERE email_id = $1",
+        mail.email_id,
         status,
         error,
     )

@@ -39,11 +39,11 @@ def build_runner(store: EventStore, settings: Settings) -> Runner:
 
 
 async def run_background(store: EventStore, settings: Settings, stop: asyncio.Event) -> None:
-    """The projections and the mail sender, until `stop`: in the web process or alone."""
+    """The projections and the email sender, until `stop`: in the web process or alone."""
     await side_by_side(
         {
             "the projections": build_runner(store, settings).run(stop),
-            "the mail sender": run_sender(store.pool, settings.mail, stop),
+            "the email sender": run_sender(store.pool, settings.email, stop),
         }
     )
 
@@ -51,7 +51,7 @@ async def run_background(store: EventStore, settings: Settings, stop: asyncio.Ev
 async def side_by_side(works: dict[str, Coroutine[Any, Any, None]]) -> None:
     """Each work until it ends; one that fails is logged at once and stops no other.
 
-    A TaskGroup would cancel the mail sender with the projections, and in the web
+    A TaskGroup would cancel the email sender with the projections, and in the web
     process its error would be seen only at shutdown. The failures are raised once
     every work has ended.
     """

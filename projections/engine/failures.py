@@ -16,7 +16,8 @@ import asyncpg
 from eventsourcing.persistence import OperationalError
 
 from projections.engine.base import Projection
-from projections.engine.reading import Read, Store, TrackingConflictError
+from projections.engine.contract import Store, TrackingConflictError
+from projections.engine.reading import Read
 from projections.engine.tasks import Backoff
 
 log = logging.getLogger(__name__)

@@ -5,47 +5,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Mapper, Notification, Tracking
+from eventsourcing.persistence import Mapper, Notification, Tracking
 
 from projections.engine.base import Projection
 from projections.engine.batch import Batch
+from projections.engine.contract import Store
 from projections.engine.recorded import Decoder, Recorded
 
 DECODE_SLICE = 1000
-
-
-class TrackingConflictError(IntegrityError):
-    """A position was not where its writer read it: another writer moved it first (a
-    projector that lost its lock unknowingly, a rebuild). Nothing of the batch is kept."""
-
-
-class Store(Protocol):
-    """The part of app.persistence.store.EventStore the runner needs (it does not import app)."""
-
-    pool: Any
-
-    def transaction(self) -> Any: ...
-    async def max_notification_id(self, *, conn: Any = None) -> int | None: ...
-    async def max_tracking_id(self, application_name: str) -> int | None: ...
-    async def insert_tracking(
-        self, tracking: Tracking, *, conn: Any = None, after: int | None = None
-    ) -> None: ...
-    async def move_trackings(
-        self, names: Sequence[str], position: int, *, after: int, conn: Any = None
-    ) -> None: ...
-    async def select_notifications(
-        self,
-        start: int | None,
-        limit: int,
-        stop: int | None = None,
-        topics: Sequence[str] = (),
-        *,
-        inclusive_of_start: bool = True,
-        conn: Any = None,
-    ) -> Sequence[Notification]: ...
 
 
 @dataclass(frozen=True)

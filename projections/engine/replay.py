@@ -18,8 +18,9 @@ import asyncpg
 
 from projections.engine.base import Projection
 from projections.engine.batch import Batch
+from projections.engine.contract import Store
 from projections.engine.locks import try_lock, unlock
-from projections.engine.reading import DECODE_SLICE, Read, Reader, Store, apply_to, share, topics_of
+from projections.engine.reading import DECODE_SLICE, Read, Reader, apply_to, share, topics_of
 from projections.engine.tasks import all_of
 
 log = logging.getLogger(__name__)

@@ -22,12 +22,12 @@ from eventsourcing.persistence import Mapper
 
 from projections.engine.base import Projection
 from projections.engine.batch import Batch
+from projections.engine.contract import Store
 from projections.engine.failures import RETRIED, Failures
 from projections.engine.locks import try_lock, unlock
 from projections.engine.reading import (
     Read,
     Reader,
-    Store,
     apply_to,
     share,
     topics_of,

@@ -301,12 +301,12 @@ async def test_a_projection_refused_in_a_followed_batch_holds_no_other_back(
     await receive(repository, await open_consultation(repository))
     await pool.execute(  # as another process would, believing it holds the lock
         "UPDATE notification_tracking SET notification_id = notification_id + 1"
-        " WHERE application_name = 'outgoing_mail'"
+        " WHERE application_name = 'outgoing_email'"
     )
     assert await runner._follow_once(held)
     head = await store.max_notification_id()
-    others = {p.name for p in runner.projections} - {"outgoing_mail"}
-    assert held == dict.fromkeys(others, head)  # outgoing_mail given up: it competes again
+    others = {p.name for p in runner.projections} - {"outgoing_email"}
+    assert held == dict.fromkeys(others, head)  # outgoing_email given up: it competes again
     for name in others:
         assert await store.max_tracking_id(name) == head
 

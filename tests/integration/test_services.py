@@ -15,11 +15,10 @@ from eventsourcing.domain import Aggregate
 from app.persistence.mapping import build_mapper
 from app.persistence.repository import Repository
 from app.persistence.store import EventStore
+from app.services.commands import ChangedMeanwhileError, run_command
 from app.services.submissions import (
-    ChangedMeanwhileError,
     SubmissionForm,
     receive_submission,
-    run_command,
 )
 from domain import (
     Channel,

@@ -1,4 +1,4 @@
-"""The projections and the mail sender run side by side but apart: one that fails is
+"""The projections and the email sender run side by side but apart: one that fails is
 logged at once and stops no other (a TaskGroup cancelled the sender with the runner)."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ async def test_a_failing_work_is_logged_at_once_and_the_other_goes_on_to_its_end
         finished.set()
 
     with pytest.raises(ExceptionGroup) as raised:
-        await side_by_side({"the projections": fails(), "the mail sender": sends()})
+        await side_by_side({"the projections": fails(), "the email sender": sends()})
     assert logged_while_running.is_set()
     assert finished.is_set()
     assert raised.group_contains(OverflowError)

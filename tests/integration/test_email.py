@@ -23,9 +23,10 @@ from app.persistence.store import EventStore
 from app.persistence.vault import open_sealed
 from app.services.participants import erase_participant, register_participant
 from app.services.submissions import receive_submission
-from app.workers.email import MailSettings, Scanned, run_sender, send_pending
+from app.settings import EmailSettings
+from app.workers.email import Scanned, run_sender, send_pending
 from domain import Channel, ReasonCode, Submission, format_receipt
-from projections.email import OutgoingMail
+from projections.email import OutgoingEmail
 from projections.engine.runner import Runner
 from projections.public_consultations import PublicConsultations
 from projections.public_submissions import PublicSubmissions
@@ -80,8 +81,8 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def settings(smtp: SmtpServer, tmp_path: Path) -> MailSettings:
-    return MailSettings(
+def settings(smtp: SmtpServer, tmp_path: Path) -> EmailSettings:
+    return EmailSettings(
         outbox=tmp_path / "outbox", smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_tls="none"
     )
 
@@ -93,7 +94,7 @@ def repository(store: EventStore) -> Repository:
 
 @pytest.fixture
 def runner(store: EventStore) -> Runner:
-    projections = [PublicConsultations(), PublicSubmissions(b"test", open_sealed), OutgoingMail()]
+    projections = [PublicConsultations(), PublicSubmissions(b"test", open_sealed), OutgoingEmail()]
     return Runner(store, build_mapper(), projections)
 
 
@@ -115,9 +116,9 @@ async def submit(repository: Repository, participant_id: UUID, **changes: Any) -
 
 async def deliveries(pool: asyncpg.Pool, submission: Submission) -> list[dict[str, Any]]:
     rows = await pool.fetch(
-        "SELECT m.kind, d.status, d.attempts, d.last_error FROM outgoing_mail m"
-        " LEFT JOIN mail_deliveries d USING (mail_id) WHERE m.submission_id = $1"
-        " ORDER BY m.mail_id",
+        "SELECT m.kind, d.status, d.attempts, d.last_error FROM outgoing_email m"
+        " LEFT JOIN email_deliveries d USING (email_id) WHERE m.submission_id = $1"
+        " ORDER BY m.email_id",
         submission.id,
     )
     return [dict(r) for r in rows]
@@ -134,7 +135,7 @@ async def test_an_online_submission_gets_a_confirmation_then_the_outcome_in_fren
     repository: Repository,
     runner: Runner,
     pool: asyncpg.Pool,
-    settings: MailSettings,
+    settings: EmailSettings,
     smtp: SmtpServer,
 ) -> None:
     author, email = await person(repository)
@@ -168,7 +169,7 @@ async def test_an_english_submission_gets_english_mail_and_a_refusal_gives_its_r
     repository: Repository,
     runner: Runner,
     pool: asyncpg.Pool,
-    settings: MailSettings,
+    settings: EmailSettings,
     smtp: SmtpServer,
 ) -> None:
     author, email = await person(repository, "Jack Smith")
@@ -193,7 +194,7 @@ async def test_letters_and_calls_send_no_email(
     repository: Repository,
     runner: Runner,
     pool: asyncpg.Pool,
-    settings: MailSettings,
+    settings: EmailSettings,
     smtp: SmtpServer,
 ) -> None:
     writer, writer_email = await person(repository)
@@ -223,7 +224,7 @@ async def test_a_mail_waits_while_the_server_is_down_and_goes_when_it_is_back(
     repository: Repository,
     runner: Runner,
     pool: asyncpg.Pool,
-    settings: MailSettings,
+    settings: EmailSettings,
     smtp: SmtpServer,
 ) -> None:
     author, email = await person(repository)
@@ -254,7 +255,7 @@ async def test_a_mail_that_keeps_failing_is_given_up_with_its_error_kept(
     repository: Repository,
     runner: Runner,
     pool: asyncpg.Pool,
-    settings: MailSettings,
+    settings: EmailSettings,
     smtp: SmtpServer,
 ) -> None:
     author, email = await person(repository)
@@ -277,7 +278,7 @@ async def test_a_rebuild_of_the_projection_sends_nothing_twice(
     repository: Repository,
     runner: Runner,
     pool: asyncpg.Pool,
-    settings: MailSettings,
+    settings: EmailSettings,
     smtp: SmtpServer,
 ) -> None:
     author, email = await person(repository)
@@ -288,7 +289,7 @@ async def test_a_rebuild_of_the_projection_sends_nothing_twice(
     await send_pending(pool, settings)
     assert len(smtp.inbox.to(email)) == 2
 
-    [projection] = [p for p in runner.projections if isinstance(p, OutgoingMail)]
+    [projection] = [p for p in runner.projections if isinstance(p, OutgoingEmail)]
     await runner.rebuild(projection)
     await runner.catch_up_all()
     assert len(await deliveries(pool, submission)) == 2  # the rows are back, same ids
@@ -301,7 +302,7 @@ async def test_an_erased_participant_gets_nothing_and_no_table_holds_an_address(
     repository: Repository,
     runner: Runner,
     pool: asyncpg.Pool,
-    settings: MailSettings,
+    settings: EmailSettings,
     smtp: SmtpServer,
 ) -> None:
     author, email = await person(repository)
@@ -324,7 +325,7 @@ async def test_an_erased_participant_gets_nothing_and_no_table_holds_an_address(
         "SELECT table_name FROM information_schema.tables"
         " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
     )
-    assert {"outgoing_mail", "mail_deliveries"} <= {t["table_name"] for t in tables}
+    assert {"outgoing_email", "email_deliveries"} <= {t["table_name"] for t in tables}
     for table in tables:
         rows = await pool.fetch(f'SELECT t::text AS row FROM "{table["table_name"]}" t')
         for row in rows:
@@ -335,17 +336,17 @@ async def test_an_erased_participant_gets_nothing_and_no_table_holds_an_address(
 async def test_without_an_smtp_host_each_mail_is_written_to_the_outbox(
     repository: Repository, runner: Runner, pool: asyncpg.Pool, tmp_path: Path
 ) -> None:
-    settings = MailSettings(outbox=tmp_path / "outbox")
+    settings = EmailSettings(outbox=tmp_path / "outbox")
     author, email = await person(repository)
     submission = await submit(repository, author)
     await runner.catch_up_all()
     while await send_pending(pool, settings):
         pass
 
-    [mail_id] = await pool.fetch(
-        "SELECT mail_id FROM outgoing_mail WHERE submission_id = $1", submission.id
+    [email_id] = await pool.fetch(
+        "SELECT email_id FROM outgoing_email WHERE submission_id = $1", submission.id
     )
-    written = tmp_path / "outbox" / f"{mail_id[0]}.eml"
+    written = tmp_path / "outbox" / f"{email_id[0]}.eml"
     message = message_from_bytes(written.read_bytes(), policy=policy.default)
     assert isinstance(message, EmailMessage)
     assert email in str(message["To"])
@@ -358,7 +359,7 @@ async def test_the_withdrawal_is_confirmed(
     repository: Repository,
     runner: Runner,
     pool: asyncpg.Pool,
-    settings: MailSettings,
+    settings: EmailSettings,
     smtp: SmtpServer,
 ) -> None:
     author, email = await person(repository)
@@ -377,7 +378,7 @@ async def test_the_sender_loop_sends_in_the_background_until_stopped(
     repository: Repository,
     runner: Runner,
     pool: asyncpg.Pool,
-    settings: MailSettings,
+    settings: EmailSettings,
     smtp: SmtpServer,
 ) -> None:
     stop = asyncio.Event()
@@ -400,7 +401,7 @@ async def test_new_mail_is_looked_for_past_what_was_claimed_and_retries_below_it
     repository: Repository,
     runner: Runner,
     pool: asyncpg.Pool,
-    settings: MailSettings,
+    settings: EmailSettings,
     smtp: SmtpServer,
 ) -> None:
     first_author, _ = await person(repository)
@@ -411,7 +412,7 @@ async def test_new_mail_is_looked_for_past_what_was_claimed_and_retries_below_it
     assert await send_pending(pool, settings, scanned=scanned) == 1  # tried, failed
     after_first = scanned.below
     first_id = await pool.fetchval(
-        "SELECT mail_id FROM outgoing_mail WHERE submission_id = $1", first.id
+        "SELECT email_id FROM outgoing_email WHERE submission_id = $1", first.id
     )
     assert after_first >= first_id  # fewer than asked: every mail up to the head was seen
 
@@ -429,16 +430,16 @@ async def test_new_mail_is_looked_for_past_what_was_claimed_and_retries_below_it
 
 
 async def test_with_nothing_new_the_next_look_starts_past_every_mail_seen(
-    repository: Repository, runner: Runner, pool: asyncpg.Pool, settings: MailSettings
+    repository: Repository, runner: Runner, pool: asyncpg.Pool, settings: EmailSettings
 ) -> None:
     """Otherwise each round, every 2 s, walked all mail of the last days (1 M in the bench)."""
     author, _ = await person(repository)
     await submit(repository, author)
     await runner.catch_up_all()
     await pool.execute(
-        "INSERT INTO mail_deliveries (mail_id, status, attempts, next_attempt_at, sent_at)"
-        " SELECT mail_id, 'sent', 1, now(), now() FROM outgoing_mail ON CONFLICT DO NOTHING"
+        "INSERT INTO email_deliveries (email_id, status, attempts, next_attempt_at, sent_at)"
+        " SELECT email_id, 'sent', 1, now(), now() FROM outgoing_email ON CONFLICT DO NOTHING"
     )
     scanned = Scanned()
     assert await send_pending(pool, settings, scanned=scanned) == 0
-    assert scanned.below == await pool.fetchval("SELECT max(mail_id) FROM outgoing_mail")
+    assert scanned.below == await pool.fetchval("SELECT max(email_id) FROM outgoing_email")
