@@ -1,1 +1,2 @@
-"""Read models: each projection owns its tables and turns events into rows."""
+"""Read models: each projection owns its tables, turns events into rows, and offers the
+queries pages call. Imports domain and projections.engine; never app."""
