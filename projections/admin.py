@@ -12,13 +12,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain import Consultation
 from projections import queries
-from projections.engine.base import Projection, events_of
+from projections.engine.base import Projection
 from projections.engine.batch import Batch, Table
 from projections.engine.recorded import event_name
+from projections.public_consultations import CONSULTATION_EVENTS, CONTENT_TYPES
 from projections.public_consultations import CONSULTATIONS as PUBLIC_CONSULTATIONS
-from projections.public_consultations import CONTENT_TYPES
 
 CONSULTATIONS = Table(
     "admin_consultations",
@@ -38,18 +37,6 @@ HISTORY = Table(
     },
 )
 JSON_FIELDS = {name for name, kind in CONSULTATIONS.types.items() if kind == "jsonb"}
-EVENTS = (
-    "Drafted",
-    "Edited",
-    "Scheduled",
-    "Opened",
-    "DeadlineExtended",
-    "ClosedEarly",
-    "Cancelled",
-    "ReportPublished",
-    "DocumentAttached",
-    "DocumentRemoved",
-)
 
 
 def _column(name: str, value: Any) -> Any:
@@ -72,7 +59,7 @@ def _plain(value: Any) -> Any:
 class AdminConsultations(Projection):
     name = "admin_consultations"
     tables = (CONSULTATIONS, HISTORY)
-    handles = events_of(Consultation, *EVENTS)
+    handles = CONSULTATION_EVENTS
 
     def _record(self, batch: Batch, e: Any, position: int, **details: Any) -> None:
         batch.insert(

@@ -37,6 +37,20 @@ CONSULTATIONS = Table(
     },
 )
 JSON_FIELDS = {name for name, kind in CONSULTATIONS.types.items() if kind == "jsonb"}
+# Every event of a consultation: the public and the admin read models both follow them all.
+CONSULTATION_EVENTS = events_of(
+    Consultation,
+    "Drafted",
+    "Edited",
+    "Scheduled",
+    "Opened",
+    "DeadlineExtended",
+    "ClosedEarly",
+    "Cancelled",
+    "ReportPublished",
+    "DocumentAttached",
+    "DocumentRemoved",
+)
 
 
 def _column(name: str, value: Any) -> Any:
@@ -46,19 +60,7 @@ def _column(name: str, value: Any) -> Any:
 class PublicConsultations(Projection):
     name = "public_consultations"
     tables = (CONSULTATIONS,)
-    handles = events_of(
-        Consultation,
-        "Drafted",
-        "Edited",
-        "Scheduled",
-        "Opened",
-        "DeadlineExtended",
-        "ClosedEarly",
-        "Cancelled",
-        "ReportPublished",
-        "DocumentAttached",
-        "DocumentRemoved",
-    )
+    handles = CONSULTATION_EVENTS
 
     def _set(self, batch: Batch, event: Any, **columns: Any) -> None:
         values = {k: _column(k, v) for k, v in columns.items()}
