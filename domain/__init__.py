@@ -5,6 +5,7 @@ from domain.errors import (
     AlreadyAppealedError,
     AlreadyDecidedError,
     AppealNotAllowedError,
+    CallNotLiveError,
     ConsultationAlreadyOpenError,
     ConsultationCancelledError,
     ConsultationClosedError,
@@ -40,6 +41,7 @@ from domain.errors import (
     SeparationOfDutiesError,
     SubmissionWithdrawnError,
 )
+from domain.intake import start_of_day
 from domain.participant import Participant
 from domain.receipt import (
     format_receipt,
@@ -71,6 +73,7 @@ __all__ = [
     "AppealNotAllowedError",
     "AppealStatus",
     "Bilingual",
+    "CallNotLiveError",
     "Channel",
     "Consultation",
     "ConsultationAlreadyOpenError",
@@ -122,5 +125,6 @@ __all__ = [
     "normalize_receipt",
     "receipt_number",
     "redact",
+    "start_of_day",
     "validate_text",
 ]

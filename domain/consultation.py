@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.content import EDITABLE, check_bilingual, check_content, require_plausible
 from domain.errors import (
+    CallNotLiveError,
     ConsultationAlreadyOpenError,
     ConsultationCancelledError,
     ConsultationClosedError,
@@ -46,6 +47,11 @@ from domain.values import (
 )
 
 MAX_FILENAME_LENGTH = 255
+CALL_KEYING_LIMIT = timedelta(hours=2)
+"""A call is keyed and read back while the caller is on the line; one keyed later than
+this after it began was not read back live."""
+LATE_POSTMARK = "postmarked_after_closing"
+LATE_ARRIVAL = "received_after_grace"
 
 
 class Consultation(Aggregate):
@@ -352,7 +358,23 @@ class Consultation(Aggregate):
             raise MissingCallStartError
         if started_at > received_at:
             raise InconsistentDatesError("call began after it was keyed")
+        if received_at - started_at > CALL_KEYING_LIMIT:
+            raise CallNotLiveError
         self._check_window(started_at)
+
+    def letter_lateness(self, received_at: datetime, postmarked_at: datetime | None) -> str | None:
+        """Why a letter is late ("postmarked_after_closing", "received_after_grace"), or
+        None when it counts; any other fault in its dates is raised as for `check_accepts`.
+
+        A late letter is still recorded (and acknowledged), never moderated.
+        """
+        try:
+            self.check_accepts(Channel.MAIL, received_at=received_at, postmarked_at=postmarked_at)
+        except ConsultationClosedError:
+            return LATE_POSTMARK
+        except GracePeriodOverError:
+            return LATE_ARRIVAL
+        return None
 
     def _require(self, *allowed: ConsultationStatus) -> None:
         """Name the reason a command does not fit the current status."""

@@ -117,6 +117,11 @@ class InvalidProvenanceError(DomainError):
     message = "The channel details do not match the channel."
 
 
+class CallNotLiveError(DomainError):
+    code = "call_not_live"
+    message = "A call is keyed while it lasts: this one began more than two hours before."
+
+
 class ReadBackNotConfirmedError(DomainError):
     code = "read_back_not_confirmed"
     message = "The caller has not confirmed the read-back."

@@ -6,7 +6,8 @@ provenance (who keyed it, postmark, call start) differs.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from domain.errors import (
     InvalidBriefError,
@@ -15,6 +16,18 @@ from domain.errors import (
     InvalidRegionError,
 )
 from domain.values import MAX_BRIEF_BYTES, REGIONS, Channel, Language, StaffId, validate_text
+
+MONTREAL = ZoneInfo("America/Montreal")
+"""Paper dates (a postmark, the day a letter came in) are days in Québec."""
+
+
+def start_of_day(day: date) -> datetime:
+    """The first moment of a paper date in Montréal, whatever its offset that day.
+
+    A letter postmarked on day D counts if D began before the closing time: postmarked
+    on the closing day, it counts unless the consultation closes at midnight.
+    """
+    return datetime.combine(day, time(0), tzinfo=MONTREAL)
 
 
 def check_provenance(

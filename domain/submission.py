@@ -20,6 +20,7 @@ from domain.errors import (
     AlreadyDecidedError,
     AppealNotAllowedError,
     ConsultationClosedError,
+    InvalidProvenanceError,
     InvalidRedactionError,
     ModerationStartedError,
     NoPendingAppealError,
@@ -83,18 +84,19 @@ class Submission(Aggregate):
     ) -> Submission:
         """Receive an opinion if the consultation accepts it on this channel."""
         channel = Channel(channel)
-        consultation.check_accepts(
-            channel,
-            received_at=received_at,
-            postmarked_at=postmarked_at,
-            call_started_at=call_started_at,
-        )
+        late = None
+        if channel is Channel.MAIL:  # a late letter is recorded as such, not refused
+            late = consultation.letter_lateness(received_at, postmarked_at)
+        else:
+            consultation.check_accepts(
+                channel, received_at=received_at, call_started_at=call_started_at
+            )
         check_provenance(channel, keyed_by, postmarked_at, call_started_at)
         if channel is Channel.PHONE and not read_back_confirmed:
             raise ReadBackNotConfirmedError
         check_fields(text, language, region, source_reference)
         check_brief(brief_size, brief_sha256)
-        return cls(
+        submission = cls(
             id=cls.create_id(form_token),
             consultation_id=consultation.id,
             channel=channel.value,
@@ -113,6 +115,9 @@ class Submission(Aggregate):
             brief_size=brief_size,
             brief_sha256=brief_sha256,
         )
+        if late is not None:
+            submission._record_late(late)
+        return submission
 
     @event("Received")
     def __init__(
@@ -158,6 +163,13 @@ class Submission(Aggregate):
         self.appeal_text: str | None = None
         self.appeal_decided_by: StaffId | None = None
         self.withdrawn_at: datetime | None = None
+        self.late_reason: str | None = None
+
+    @event("ReceivedLate")
+    def _record_late(self, reason: str) -> None:
+        """Saved with `Received`: the letter missed the postmark or grace rule."""
+        self.status = Status.LATE
+        self.late_reason = reason
 
     # Clerk ----------------------------------------------------------------------
 
@@ -188,9 +200,25 @@ class Submission(Aggregate):
 
     @event("Withdrawn")
     def _withdraw(self, by: UUID, at: datetime) -> None:
+        self._become_withdrawn(at)
+
+    def _become_withdrawn(self, at: datetime) -> None:
         self._require_not_withdrawn()
         self.status = Status.WITHDRAWN
         self.withdrawn_at = at
+
+    def withdraw_on_request(
+        self, clerk: StaffId, at: datetime, closes_at: datetime, requested_via: Channel
+    ) -> None:
+        """The author asked by mail or phone; a clerk records it for them."""
+        via = _by_mail_or_phone(requested_via)
+        if at >= closes_at:
+            raise ConsultationClosedError(closes_at)
+        self._withdraw_on_request(clerk, at, via)
+
+    @event("WithdrawnOnRequest")
+    def _withdraw_on_request(self, recorded_by: StaffId, at: datetime, requested_via: str) -> None:
+        self._become_withdrawn(at)  # the same effect as the author's own
 
     def appeal(self, by: UUID, at: datetime, text: str) -> None:
         """The author asks once for a refusal to be reviewed again."""
@@ -200,6 +228,9 @@ class Submission(Aggregate):
 
     @event("Appealed")
     def _appeal(self, by: UUID, at: datetime, text: str) -> None:
+        self._become_appealed(text)
+
+    def _become_appealed(self, text: str) -> None:
         self._require_not_withdrawn()
         if self.appeal_status is not AppealStatus.NONE:
             raise AlreadyAppealedError
@@ -207,6 +238,20 @@ class Submission(Aggregate):
             raise AppealNotAllowedError(self.status)
         self.appeal_status = AppealStatus.PENDING
         self.appeal_text = text
+
+    def appeal_on_request(
+        self, clerk: StaffId, at: datetime, text: str, requested_via: Channel
+    ) -> None:
+        """The author appealed by mail or phone; a clerk records the appeal as given."""
+        via = _by_mail_or_phone(requested_via)
+        validate_text(text)
+        self._appeal_on_request(clerk, at, text, via)
+
+    @event("AppealedOnRequest")
+    def _appeal_on_request(
+        self, recorded_by: StaffId, at: datetime, text: str, requested_via: str
+    ) -> None:
+        self._become_appealed(text)
 
     # Moderator ------------------------------------------------------------------
 
@@ -330,6 +375,13 @@ class Submission(Aggregate):
         self._require_not_withdrawn()
         if self.status is not Status.REFUSAL_PROPOSED:
             raise NotPendingError("no refusal is waiting for confirmation")
+
+
+def _by_mail_or_phone(channel: Channel) -> str:
+    """What a clerk records on someone's behalf came by mail or by phone."""
+    if Channel(channel) is Channel.ONLINE:
+        raise InvalidProvenanceError("a request recorded by a clerk came by mail or phone")
+    return Channel(channel).value
 
 
 def redact(text: str, redactions: Sequence[Sequence[Any]]) -> str:

@@ -46,6 +46,9 @@ class Status(StrEnum):
     PUBLISHED = "published"
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
+    LATE = "late"
+    """A letter postmarked after closing or received after the grace period: recorded
+    and acknowledged, never moderated nor published."""
 
 
 class AppealStatus(StrEnum):
