@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from projections import queries
+from projections import consultation_queries
 from projections.engine.base import Projection
 from projections.engine.batch import Batch, Table
 from projections.engine.recorded import event_name
@@ -155,7 +155,7 @@ class AdminConsultations(Projection):
 
 
 @dataclass(frozen=True, kw_only=True)
-class AdminConsultation(queries.Consultation):
+class AdminConsultation(consultation_queries.Consultation):
     """The public view's fields, drafts included, and what an edit must name."""
 
     version: int
@@ -164,10 +164,10 @@ class AdminConsultation(queries.Consultation):
     def phase(self, now: datetime) -> str:
         return "draft" if self.status == "draft" else super().phase(now)
 
-    def as_public(self) -> queries.Consultation:
+    def as_public(self) -> consultation_queries.Consultation:
         """The public page's view of this consultation, as if it were published now."""
-        return queries.Consultation(
-            **{f.name: getattr(self, f.name) for f in fields(queries.Consultation)}
+        return consultation_queries.Consultation(
+            **{f.name: getattr(self, f.name) for f in fields(consultation_queries.Consultation)}
         )
 
 

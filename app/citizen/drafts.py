@@ -15,7 +15,7 @@ from starlette.requests import Request
 from app.citizen.forms import OpinionForm, new_form, participant_of, usable_token
 from app.services.participants import seal_for, unseal_for
 from app.web.sessions import session_of
-from projections import queries
+from projections.consultation_queries import Consultation
 
 
 class _Keep:
@@ -28,7 +28,7 @@ SEALED = "_sealed"
 """Where a draft keeps its personal fields, sealed with the person's key."""
 
 
-async def load_draft(request: Request, consultation: queries.Consultation) -> OpinionForm:
+async def load_draft(request: Request, consultation: Consultation) -> OpinionForm:
     row = await request.state.pool.fetchrow(
         "SELECT data, form_token, length(brief) AS brief_size FROM citizen_drafts"
         " WHERE participant_id = $1 AND consultation_id = $2",
@@ -59,7 +59,7 @@ async def _draft_values(request: Request, data: str) -> dict[str, str]:
 
 
 async def save_draft(
-    request: Request, consultation: queries.Consultation, form: OpinionForm, brief: BriefChange
+    request: Request, consultation: Consultation, form: OpinionForm, brief: BriefChange
 ) -> None:
     """The values as typed; the brief replaced, removed or kept as it was (`KEEP`)."""
     form.values["form_token"] = usable_token(form.values.get("form_token", ""))
@@ -88,7 +88,7 @@ async def draft_brief(request: Request, consultation_id: UUID) -> bytes | None:
     return brief
 
 
-async def forget_draft(request: Request, c: queries.Consultation, form_token: str) -> None:
+async def forget_draft(request: Request, c: Consultation, form_token: str) -> None:
     """The draft of a form now sent. Every post of the form saves the draft before it
     looks for the receipt, so each one that ends on the receipt forgets it again: a
     double click never leaves behind a draft whose used token would swallow the next

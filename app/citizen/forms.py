@@ -10,7 +10,7 @@ from uuid import UUID
 
 from app.web.forms import Errors, check_text
 from domain import REGIONS, Channel
-from projections import queries
+from projections.consultation_queries import Consultation
 
 MAX_ANSWER = 20_000
 POSTAL_CODE = re.compile(
@@ -46,7 +46,7 @@ class OpinionForm:
     brief_sha256: str = ""
     """Its SHA-256: the check page pins it, so "Send" sends the brief that was shown."""
 
-    def answers(self, consultation: queries.Consultation) -> list[str]:
+    def answers(self, consultation: Consultation) -> list[str]:
         return [self.values.get(f"answer_{i}", "") for i in range(len(consultation.questions))]
 
 
@@ -70,7 +70,7 @@ def usable_token(stored: str) -> str:
     return stored if is_form_token(stored) else fresh_token()
 
 
-def read_form(values: dict[str, str], consultation: queries.Consultation) -> OpinionForm:
+def read_form(values: dict[str, str], consultation: Consultation) -> OpinionForm:
     """Check every field; keep what was typed."""
     form = OpinionForm(values)
     for i in range(len(consultation.questions)):
@@ -99,7 +99,7 @@ def personal_fields(form: OpinionForm) -> dict[str, str]:
     return {"postal_code": code} if code else {}
 
 
-def opinion_text(form: OpinionForm, consultation: queries.Consultation, language: str) -> str:
+def opinion_text(form: OpinionForm, consultation: Consultation, language: str) -> str:
     """One text for the submission: the answers, each under its question when several."""
     answers = form.answers(consultation)
     if len(answers) == 1:
@@ -110,7 +110,7 @@ def opinion_text(form: OpinionForm, consultation: queries.Consultation, language
     )
 
 
-def submission_fields(form: OpinionForm, consultation: queries.Consultation) -> dict[str, Any]:
+def submission_fields(form: OpinionForm, consultation: Consultation) -> dict[str, Any]:
     language = form.values.get("language", "fr")
     return {
         "form_token": form.values["form_token"],

@@ -33,7 +33,13 @@ from app.web.sessions import session_of
 from app.web.settle import settle
 from app.web.templating import render
 from domain import DomainError, is_valid_receipt, normalize_receipt
-from projections import queries
+from projections import consultation_queries
+from projections.submission_queries import (
+    Submission,
+    sent_submission,
+    submission_by_receipt,
+    submissions_of,
+)
 
 Change = Callable[[Repository, UUID], Awaitable[int | None]]
 MAX_APPEAL = 5_000
@@ -51,18 +57,18 @@ async def wait_for_projection(request: Request, position: int | None) -> None:
     await settle(request, position, "public_submissions")
 
 
-async def own_submission(request: Request) -> queries.Submission:
+async def own_submission(request: Request) -> Submission:
     text = request.path_params["receipt"]
     found = None
     if is_valid_receipt(text):
-        found = await queries.submission_by_receipt(request.state.pool, normalize_receipt(text))
+        found = await submission_by_receipt(request.state.pool, normalize_receipt(text))
     owner = await _owner(request, found)
     if found is None or owner != participant_of(session_of(request)):
         raise HTTPException(404)  # someone else's looks like no one's
     return found
 
 
-async def _owner(request: Request, found: queries.Submission | None) -> UUID | None:
+async def _owner(request: Request, found: Submission | None) -> UUID | None:
     if found is None:
         return None
     owner: UUID | None = await request.state.pool.fetchval(
@@ -74,7 +80,7 @@ async def _owner(request: Request, found: queries.Submission | None) -> UUID | N
 @require("citizen")
 async def my_submissions(request: Request) -> Response:
     pool = request.state.pool
-    mine = await queries.submissions_of(pool, participant_of(session_of(request)))
+    mine = await submissions_of(pool, participant_of(session_of(request)))
     return render(request, "citizen/my_submissions.html", {"mine": mine, "now": datetime.now(UTC)})
 
 
@@ -84,15 +90,15 @@ async def my_receipt(request: Request) -> Response:
     return render(request, "citizen/my_receipt.html", await receipt_context(request, s))
 
 
-async def receipt_context(request: Request, s: queries.Submission) -> dict[str, Any]:
+async def receipt_context(request: Request, s: Submission) -> dict[str, Any]:
     pool = request.state.pool
-    c = await queries.consultation(pool, s.consultation_id)
+    c = await consultation_queries.consultation(pool, s.consultation_id)
     size = await brief_size(pool, s.id)
     return {"s": s, "c": c, "now": datetime.now(UTC), "brief_size": size, "max_appeal": MAX_APPEAL}
 
 
 async def _act(
-    request: Request, s: queries.Submission, change: Change, typed: dict[str, str] | None = None
+    request: Request, s: Submission, change: Change, typed: dict[str, str] | None = None
 ) -> Response:
     try:
         position = await change(request.state.repository, s.id)
@@ -103,9 +109,7 @@ async def _act(
     return to_receipt(request, s.receipt_number)
 
 
-async def _refused(
-    request: Request, s: queries.Submission, code: str, typed: dict[str, str]
-) -> Response:
+async def _refused(request: Request, s: Submission, code: str, typed: dict[str, str]) -> Response:
     """The receipt again, with the reason at the top, and at the field when it is what
     was typed; the text comes back as typed, never lost."""
     errors = dict.fromkeys(typed, code) if code in FIELD_ERRORS else {}
@@ -118,7 +122,7 @@ async def _refused(
 @protected
 async def withdraw(request: Request) -> Response:
     s = await own_submission(request)
-    c = await queries.consultation(request.state.pool, s.consultation_id)
+    c = await consultation_queries.consultation(request.state.pool, s.consultation_id)
     closes_at = c.closes_at if c else datetime.now(UTC)
     who, now = participant_of(session_of(request)), datetime.now(UTC)
 
@@ -146,8 +150,8 @@ async def printable_receipt(request: Request) -> Response:
     """Everything the author sent, on one page made for paper."""
     s = await own_submission(request)
     pool = request.state.pool
-    c = await queries.consultation(pool, s.consultation_id)
-    sent = await queries.sent_submission(pool, s.id)
+    c = await consultation_queries.consultation(pool, s.consultation_id)
+    sent = await sent_submission(pool, s.id)
     if sent is None:
         raise HTTPException(404)
     owner = participant_of(session_of(request))

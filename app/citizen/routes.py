@@ -45,7 +45,8 @@ from app.web.roles import require
 from app.web.sessions import session_of
 from app.web.templating import render
 from domain import REGIONS, DomainError, Submission
-from projections import queries
+from projections import consultation_queries
+from projections.consultation_queries import Consultation
 
 log = logging.getLogger(__name__)
 SUBMISSIONS_PER_ACCOUNT = parse("10/hour")
@@ -59,15 +60,17 @@ PINNED = "brief_sha256"
 """The check page's hidden field: the brief it showed, by SHA-256."""
 
 
-async def consultation_of(request: Request) -> queries.Consultation:
-    found = await queries.consultation(request.state.pool, request.path_params["consultation_id"])
+async def consultation_of(request: Request) -> Consultation:
+    found = await consultation_queries.consultation(
+        request.state.pool, request.path_params["consultation_id"]
+    )
     if found is None:
         raise HTTPException(404)
     return found
 
 
 def show_form(
-    request: Request, c: queries.Consultation, form: OpinionForm, status: int = 200, **more: Any
+    request: Request, c: Consultation, form: OpinionForm, status: int = 200, **more: Any
 ) -> Response:
     context = {
         "c": c,
@@ -89,7 +92,7 @@ async def opinion_form(request: Request) -> Response:
     return show_form(request, c, await load_draft(request, c), saved=saved)
 
 
-async def not_open(request: Request, c: queries.Consultation, phase: str) -> Response:
+async def not_open(request: Request, c: Consultation, phase: str) -> Response:
     """Said up front, with no form to fill in for nothing. Not yet open is 403 (it will
     be allowed later); closed or cancelled is 410, for a consultation never reopens.
     A draft kept from before is shown to copy, and left in place."""
@@ -157,7 +160,7 @@ async def _refuse_large_body(request: Request) -> Response:
     return show_form(request, c, form, status=413)
 
 
-async def send(request: Request, c: queries.Consultation, form: OpinionForm) -> Response:
+async def send(request: Request, c: Consultation, form: OpinionForm) -> Response:
     participant = participant_of(session_of(request))
     fields = submission_fields(form, c)
     repository = request.state.repository

@@ -12,7 +12,10 @@ from starlette.responses import JSONResponse, Response
 from app.web.forms import whole_number
 from app.web.open_common import consultation_of, filters_of, not_found, open_data, utc
 from domain import REGIONS, Channel, format_receipt, is_valid_receipt, normalize_receipt
-from projections import queries
+from projections import consultation_queries, ledger_queries
+from projections.consultation_queries import Consultation
+from projections.ledger_queries import Counts
+from projections.submission_queries import Submission, published_submissions, submission_by_receipt
 
 STATUSES = ("published", "pending", "refused", "withdrawn")
 PAGE_LIMIT, MAX_PAGE_LIMIT = 20, 100
@@ -31,7 +34,7 @@ def consultation_links(request: Request, consultation_id: UUID) -> dict[str, str
     return {k: str(request.url_for(n, consultation_id=consultation_id)) for k, n in names.items()}
 
 
-def consultation_summary(request: Request, c: queries.Consultation) -> dict[str, Any]:
+def consultation_summary(request: Request, c: Consultation) -> dict[str, Any]:
     return {
         "id": str(c.id),
         "title": c.title,
@@ -45,7 +48,7 @@ def consultation_summary(request: Request, c: queries.Consultation) -> dict[str,
     }
 
 
-def consultation_detail(request: Request, c: queries.Consultation) -> dict[str, Any]:
+def consultation_detail(request: Request, c: Consultation) -> dict[str, Any]:
     report = {
         "summary": c.report_summary,
         "document": c.report_document,
@@ -68,7 +71,7 @@ def consultation_detail(request: Request, c: queries.Consultation) -> dict[str, 
     }
 
 
-def submission_json(request: Request, s: queries.Submission) -> dict[str, Any]:
+def submission_json(request: Request, s: Submission) -> dict[str, Any]:
     """The fields the public page shows; text, name and date only once published."""
     published = s.status == "published"
     receipt = format_receipt(s.receipt_number)
@@ -94,7 +97,7 @@ def submission_json(request: Request, s: queries.Submission) -> dict[str, Any]:
 
 @open_data
 async def api_consultation_list(request: Request) -> Response:
-    found = await queries.consultations(request.state.pool)
+    found = await consultation_queries.consultations(request.state.pool)
     return JSONResponse([consultation_summary(request, c) for c in found])
 
 
@@ -115,7 +118,7 @@ async def api_submission_list(request: Request) -> Response:
     if (consultation := await consultation_of(request)) is None:
         return not_found()
     filters, limit = filters_of(request), page_limit(request)
-    page = await queries.published_submissions(request.state.pool, consultation.id, filters, limit)
+    page = await published_submissions(request.state.pool, consultation.id, filters, limit)
     here = request.url_for("api_submission_list", consultation_id=consultation.id)
     following = page.next_cursor and str(
         here.include_query_params(**filters.params(), apres=page.next_cursor, limite=limit)
@@ -124,7 +127,7 @@ async def api_submission_list(request: Request) -> Response:
     return JSONResponse({"items": items, "next": following})
 
 
-def breakdown(counts: queries.Counts, **where: str) -> dict[str, int]:
+def breakdown(counts: Counts, **where: str) -> dict[str, int]:
     return {**{s: counts.total(s, **where) for s in STATUSES}, "total": counts.total(**where)}
 
 
@@ -132,7 +135,7 @@ def breakdown(counts: queries.Counts, **where: str) -> dict[str, int]:
 async def api_statistics(request: Request) -> Response:
     if (consultation := await consultation_of(request)) is None:
         return not_found()
-    counts = await queries.counts(request.state.pool, consultation.id)
+    counts = await ledger_queries.counts(request.state.pool, consultation.id)
     regions = [*sorted(REGIONS), ""]
     return JSONResponse(
         {
@@ -153,5 +156,5 @@ async def api_submission_show(request: Request) -> Response:
     text = request.path_params["receipt"]
     if not is_valid_receipt(text):
         return not_found()
-    found = await queries.submission_by_receipt(request.state.pool, normalize_receipt(text))
+    found = await submission_by_receipt(request.state.pool, normalize_receipt(text))
     return not_found() if found is None else JSONResponse(submission_json(request, found))

@@ -17,7 +17,8 @@ from starlette.responses import Response
 from app.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
 from app.web.open_common import consultation_of, not_found, open_data, utc
 from domain import format_receipt
-from projections import queries
+from projections.consultation_queries import Consultation
+from projections.submission_queries import Filters, Submission, published_submissions
 
 FEED_SIZE = 50
 ATOM = "http://www.w3.org/2005/Atom"
@@ -36,7 +37,7 @@ def in_language(url: URL, language: str) -> str:
     return str(url if language == DEFAULT_LANGUAGE else url.include_query_params(lang=language))
 
 
-def feed_entry(feed: ET.Element, request: Request, s: queries.Submission, language: str) -> None:
+def feed_entry(feed: ET.Element, request: Request, s: Submission, language: str) -> None:
     receipt = format_receipt(s.receipt_number)
     entry = atom(feed, "entry")
     atom(entry, "id", f"urn:uuid:{s.id}")
@@ -51,7 +52,7 @@ def feed_entry(feed: ET.Element, request: Request, s: queries.Submission, langua
 
 
 def feed_document(
-    request: Request, c: queries.Consultation, items: list[queries.Submission], language: str
+    request: Request, c: Consultation, items: list[Submission], language: str
 ) -> bytes:
     """One feed per language, each with its own stable id derived from the consultation's."""
     feed = ET.Element("feed", {"xmlns": ATOM, XML_LANG: language})
@@ -77,9 +78,7 @@ async def feed(request: Request) -> Response:
         return not_found()
     asked = request.query_params.get("lang")
     language = asked if asked in LANGUAGES else DEFAULT_LANGUAGE
-    filters = queries.Filters()
-    page = await queries.published_submissions(
-        request.state.pool, consultation.id, filters, FEED_SIZE
-    )
+    filters = Filters()
+    page = await published_submissions(request.state.pool, consultation.id, filters, FEED_SIZE)
     body = feed_document(request, consultation, page.items, language)
     return Response(body, media_type="application/atom+xml; charset=utf-8")

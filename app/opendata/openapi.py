@@ -14,7 +14,7 @@ from app.opendata.api import PAGE_LIMIT, STATUSES
 from app.web.i18n import LANGUAGES
 from app.web.open_common import open_data
 from domain import REGIONS, Channel
-from projections import queries
+from projections.consultation_queries import PUBLIC_STATUSES
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -174,7 +174,7 @@ OPENAPI: dict[str, Any] = {
                 "allOf": [
                     _ref("ConsultationSummary"),
                     _object(
-                        status={"type": "string", "enum": list(queries.PUBLIC_STATUSES)},
+                        status={"type": "string", "enum": list(PUBLIC_STATUSES)},
                         body=_ref("Bilingual"),
                         questions={"type": "array", "items": _ref("Bilingual")},
                         participation=_object(

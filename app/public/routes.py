@@ -19,14 +19,16 @@ from app.web.pagecache import cached, cached_until_changed, render_if_changed
 from app.web.pdf import document_pdf
 from app.web.templating import render
 from domain import REGIONS, Channel, is_valid_receipt, normalize_receipt
-from projections import queries
+from projections import consultation_queries, ledger_queries
+from projections.consultation_queries import Consultation
+from projections.submission_queries import published_submissions, submission_and_consultation
 
 PHASES = ("open", "upcoming", "closed", "cancelled")
 
 
-async def found_consultation(request: Request) -> queries.Consultation:
+async def found_consultation(request: Request) -> Consultation:
     consultation_id: UUID = request.path_params["consultation_id"]
-    found = await queries.consultation(request.state.reads, consultation_id)
+    found = await consultation_queries.consultation(request.state.reads, consultation_id)
     if found is None:
         raise HTTPException(404)
     return found
@@ -35,8 +37,8 @@ async def found_consultation(request: Request) -> queries.Consultation:
 @cached
 async def home(request: Request) -> Response:
     now = datetime.now(UTC)
-    by_phase: dict[str, list[queries.Consultation]] = {phase: [] for phase in PHASES}
-    for consultation in await queries.consultations(request.state.reads):
+    by_phase: dict[str, list[Consultation]] = {phase: [] for phase in PHASES}
+    for consultation in await consultation_queries.consultations(request.state.reads):
         by_phase[consultation.phase(now)].append(consultation)
     return render(request, "public/home.html", {"by_phase": by_phase, "now": now})
 
@@ -52,7 +54,7 @@ async def consultation_show(request: Request) -> Response:
 async def submission_list(request: Request) -> Response:
     consultation = await found_consultation(request)
     filters = filters_of(request)
-    page = await queries.published_submissions(request.state.reads, consultation.id, filters)
+    page = await published_submissions(request.state.reads, consultation.id, filters)
     context: dict[str, Any] = {
         "c": consultation,
         "page": page,
@@ -84,7 +86,7 @@ async def submission_show(request: Request) -> Response:
     text = request.path_params["receipt"]
     if not is_valid_receipt(text):
         raise HTTPException(404)
-    found = await queries.submission_and_consultation(request.state.reads, normalize_receipt(text))
+    found = await submission_and_consultation(request.state.reads, normalize_receipt(text))
     if found is None:
         raise HTTPException(404)
     submission, consultation = found
@@ -95,7 +97,7 @@ async def submission_show(request: Request) -> Response:
 @cached
 async def statistics(request: Request) -> Response:
     consultation = await found_consultation(request)
-    counts = await queries.counts(request.state.reads, consultation.id)
+    counts = await ledger_queries.counts(request.state.reads, consultation.id)
     context = {
         "c": consultation,
         "counts": counts,
@@ -111,8 +113,8 @@ async def ledger_show(request: Request) -> Response:
     consultation = await found_consultation(request)
     position = whole_number(request.query_params.get("avant"))
     pool = request.state.reads
-    entries, next_position = await queries.ledger(pool, consultation.id, position)
-    counts = await queries.counts(pool, consultation.id)
+    entries, next_position = await ledger_queries.ledger(pool, consultation.id, position)
+    counts = await ledger_queries.counts(pool, consultation.id)
     context = {"c": consultation, "entries": entries, "next": next_position, "counts": counts}
     return render(request, "public/ledger_show.html", context)
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from projections import queries
+from projections.consultation_queries import Consultation
 
 
-def consultation_context(
-    c: queries.Consultation, now: datetime, preview: bool = False
-) -> dict[str, Any]:
+def consultation_context(c: Consultation, now: datetime, preview: bool = False) -> dict[str, Any]:
     """The consultation page's values, for the public page and the admin's preview alike,
     so that the preview cannot drift from what the public reads.
 

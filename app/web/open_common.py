@@ -21,7 +21,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from domain import REGIONS, Channel
-from projections import queries
+from projections import consultation_queries
+from projections.consultation_queries import Consultation
+from projections.submission_queries import Filters
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -82,13 +84,15 @@ def utc(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-async def consultation_of(request: Request) -> queries.Consultation | None:
-    return await queries.consultation(request.state.pool, request.path_params["consultation_id"])
+async def consultation_of(request: Request) -> Consultation | None:
+    return await consultation_queries.consultation(
+        request.state.pool, request.path_params["consultation_id"]
+    )
 
 
-def filters_of(request: Request) -> queries.Filters:
+def filters_of(request: Request) -> Filters:
     params = request.query_params
     region = params.get("region") if params.get("region") in REGIONS else None
     channel = params.get("canal") if params.get("canal") in {c.value for c in Channel} else None
     query = search_terms(params.get("q"))
-    return queries.Filters(region, channel, query, params.get("apres") or None)
+    return Filters(region, channel, query, params.get("apres") or None)

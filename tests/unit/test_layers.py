@@ -113,9 +113,9 @@ def test_no_module_imports_itself_through_others() -> None:
     [
         ("app.persistence.store", "app.web.forms", True),
         ("app.admin.routes", "app.public.routes", True),
-        ("projections.queries", "app.persistence.db", True),
+        ("projections.submission_queries", "app.persistence.db", True),
         ("projections.engine.runner", "projections.admin", True),
-        ("domain.submission", "projections.queries", True),
+        ("domain.submission", "projections.submission_queries", True),
         ("app.admin.routes", "app.admin.forms", False),
         ("app.citizen.routes", "app.web.forms", False),
         ("app.persistence.store", "projections.engine.contract", False),
