@@ -43,6 +43,7 @@ from domain.errors import (
 )
 from domain.intake import start_of_day
 from domain.participant import Participant
+from domain.print_batch import PrintBatch
 from domain.receipt import (
     format_receipt,
     is_valid_receipt,
@@ -110,6 +111,7 @@ __all__ = [
     "Participant",
     "ParticipantErasedError",
     "Phase",
+    "PrintBatch",
     "ReadBackNotConfirmedError",
     "ReasonCode",
     "ReceiptClaim",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.admin import AdminConsultations
+from projections.clerk import ClerkSubmissions
 from projections.email import OutgoingEmail
 from projections.engine.base import Projection
 from projections.public_consultations import PublicConsultations
@@ -21,4 +22,5 @@ def all_projections(
         PublicSubmissions(pseudonym_key, open_sealed),
         AdminConsultations(),
         OutgoingEmail(),
+        ClerkSubmissions(),
     ]

@@ -17,7 +17,7 @@ from app.services.commands import ChangedMeanwhileError
 from app.services.consultations import Command, change_consultation
 from app.web.forms import Errors, texts
 from app.web.pdf import MAX_PDF_BYTES
-from app.web.sessions import session_of
+from app.web.roles import staff_id
 from app.web.settle import settle as settle_read_models
 from app.web.templating import render
 from domain import DomainError, StaffId
@@ -25,10 +25,6 @@ from projections import admin as read
 from projections.admin import AdminConsultation, AdminConsultations
 
 READ_MODELS = (AdminConsultations.name, "public_consultations")
-
-
-def staff_id(request: Request) -> StaffId:
-    return StaffId(session_of(request)["staff_id"])
 
 
 async def settle(request: Request, position: int | None) -> None:

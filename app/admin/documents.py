@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.admin import forms
-from app.admin.common import act, attempt, found, show, staff_id
+from app.admin.common import act, attempt, found, show
 from app.persistence.files import Pdf
 from app.persistence.repository import Repository
 from app.services.consultations import attach_document, publish_report
@@ -21,7 +21,7 @@ from app.web.csrf import protected
 from app.web.forms import Errors, texts
 from app.web.pagecache import Endpoint
 from app.web.pdf import document_pdf, read_pdf, too_large
-from app.web.roles import require
+from app.web.roles import require, staff_id
 from domain import StaffId
 
 Keep = Callable[[Repository, UUID, StaffId, datetime, dict[str, str], Pdf], Awaitable[int | None]]

@@ -8,51 +8,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from starlette.datastructures import FormData
 
-from app.web.formatting import MONTREAL
-from app.web.forms import Errors, check_text, texts, whole_number
-from domain.content import MAX_GRACE_DAYS, plausible
+from app.web.forms import Errors, check_moment, check_text, local_input, texts, whole_number
+from domain.content import MAX_GRACE_DAYS
 from domain.values import MAX_NOTE_LENGTH
 
 BILINGUAL = ("title", "summary", "body", "phone_hours")
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 EXTRA_QUESTIONS = 2
 _QUESTION = re.compile(r"^question_(fr|en)_(\d+)$")
-
-
-def local_input(moment: datetime | None) -> str:
-    """An instant as an HTML datetime-local value, in Montréal time."""
-    return moment.astimezone(MONTREAL).strftime(LOCAL_FORMAT) if moment else ""
-
-
-def parse_local(text: str) -> datetime | None:
-    """A datetime-local value (Montréal time) as an aware instant; None if not one."""
-    for pattern in (LOCAL_FORMAT, LOCAL_FORMAT + ":%S"):
-        try:
-            return datetime.strptime(text.strip(), pattern).replace(tzinfo=MONTREAL)
-        except ValueError:
-            continue
-    return None
-
-
-def check_moment(errors: Errors, values: dict[str, str], name: str) -> datetime | None:
-    """A date the domain will take: a field can hold years 1 to 9999, the domain only
-    2000 to 2999 (`domain.content.plausible`), so the person is told here, at the field."""
-    if not values.get(name, "").strip():
-        errors.setdefault(name, "required")
-        return None
-    moment = parse_local(values[name])
-    if moment is None:
-        errors.setdefault(name, "datetime_invalid")
-    elif not plausible(moment):
-        errors.setdefault(name, "datetime_out_of_range")
-        return None
-    return moment
 
 
 def bilingual(errors: Errors, values: dict[str, str], name: str) -> dict[str, str]:

@@ -24,15 +24,14 @@ from app.admin.common import (
     see,
     settle,
     show,
-    staff_id,
 )
 from app.services.commands import ChangedMeanwhileError
 from app.services.consultations import Command, draft_consultation, draft_id, edit_consultation
 from app.web.consultation_page import consultation_context
 from app.web.csrf import protected
-from app.web.forms import Errors, check_text, texts
+from app.web.forms import Errors, check_moment, check_text, texts
 from app.web.pagecache import Endpoint
-from app.web.roles import require
+from app.web.roles import require, staff_id
 from app.web.templating import render
 from domain import DomainError, StaffId
 from domain.content import MAX_GRACE_DAYS
@@ -163,7 +162,7 @@ async def consultation_open(request: Request) -> Response:
 @protected
 async def consultation_extend(request: Request) -> Response:
     errors: Errors = {}
-    new = forms.check_moment(errors, texts(await request.form()), "new_closes_at")
+    new = check_moment(errors, texts(await request.form()), "new_closes_at")
 
     def make(by: StaffId, at: datetime) -> Command:
         assert new is not None

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
+from app.persistence.db import Conn
 from app.persistence.files import erase_briefs
 from app.persistence.repository import Repository
 from app.persistence.store import EventStore
@@ -26,14 +27,29 @@ async def register_participant(
     """Seal the personal fields with the person's own key; False if already registered."""
     try:
         async with repository.store.transaction() as conn:
-            sealed = seal(await key_for(conn, participant_id), personal)
-            participant = Participant.register(
-                participant_id, at=at, identity_hash=identity_hash, region=region, sealed=sealed
+            participant = await registered(
+                conn, participant_id, at, personal, region, identity_hash
             )
             await repository.save(participant, conn=conn)
     except IntegrityError:
         return False
     return True
+
+
+async def registered(
+    conn: Conn,
+    participant_id: UUID,
+    at: datetime,
+    personal: dict[str, str],
+    region: str | None,
+    identity_hash: str | None = None,
+) -> Participant:
+    """A new participant, their fields sealed with their own key, made in `conn`'s
+    transaction: saved with it, or neither."""
+    sealed = seal(await key_for(conn, participant_id), personal)
+    return Participant.register(
+        participant_id, at=at, identity_hash=identity_hash, region=region, sealed=sealed
+    )
 
 
 async def erase_participant(repository: Repository, participant_id: UUID, at: datetime) -> None:

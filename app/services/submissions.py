@@ -17,6 +17,7 @@ from app.persistence.db import Conn
 from app.persistence.files import store_brief
 from app.persistence.repository import AggregateNotFoundError, Repository
 from app.services.commands import ChangedMeanwhileError, run_command, save_with
+from app.services.participants import registered
 from domain import (
     Channel,
     Consultation,
@@ -52,6 +53,10 @@ class SubmissionForm:
     """Personal fields beside the opinion (a postal code), sealed with the person's key."""
     brief: bytes | None = None
     """A PDF beside the opinion, already checked; kept in the same transaction."""
+    writer: dict[str, str] | None = None
+    """A letter writer's or caller's personal fields (name, address...): the person is
+    registered with the submission, `participant_id` being new, the fields sealed with
+    their own new key."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ class Receipt:
     receipt_number: str
     notification_id: int | None
     first_time: bool
+    late_reason: str | None = None
+    """Why a letter was recorded late rather than received for moderation."""
 
 
 async def existing_receipt(repository: Repository, submission_id: UUID) -> Receipt | None:
@@ -67,7 +74,8 @@ async def existing_receipt(repository: Repository, submission_id: UUID) -> Recei
         submission = await repository.get(submission_id, Submission)
     except AggregateNotFoundError:
         return None
-    return Receipt(submission_id, submission.receipt_number, None, first_time=False)
+    late = submission.late_reason
+    return Receipt(submission_id, submission.receipt_number, None, False, late)
 
 
 async def receive_submission(repository: Repository, form: SubmissionForm) -> Receipt:
@@ -77,7 +85,7 @@ async def receive_submission(repository: Repository, form: SubmissionForm) -> Re
         return found  # a retry after a timeout, even past the deadline
     consultation = await repository.get(form.consultation_id, Consultation)
     fields = vars(form).copy()
-    del fields["consultation_id"], fields["brief"]
+    del fields["consultation_id"], fields["brief"], fields["writer"]
     if form.brief is not None:
         fields.update(brief_size=len(form.brief), brief_sha256=sha256(form.brief).hexdigest())
     for attempt in range(RECEIPT_ATTEMPTS):
@@ -85,23 +93,29 @@ async def receive_submission(repository: Repository, form: SubmissionForm) -> Re
         submission = Submission.receive(consultation=consultation, receipt_number=number, **fields)
         claim = ReceiptClaim(number=submission.receipt_number, submission_id=submission_id)
         try:
-            position = await _save_with_brief(repository, submission, claim, form.brief)
+            position = await _save(repository, submission, claim, form)
         except IntegrityError:
             if found := await existing_receipt(repository, submission_id):
                 return found  # a concurrent double click won the race
             continue  # the number was taken by another submission: the next one
-        return Receipt(submission_id, submission.receipt_number, position, first_time=True)
+        late = submission.late_reason
+        return Receipt(submission_id, submission.receipt_number, position, True, late)
     raise ChangedMeanwhileError(submission_id)
 
 
-async def _save_with_brief(
-    repository: Repository, submission: Submission, claim: ReceiptClaim, brief: bytes | None
+async def _save(
+    repository: Repository, submission: Submission, claim: ReceiptClaim, form: SubmissionForm
 ) -> int | None:
-    """The events and the brief's bytes in one transaction: neither without the other."""
+    """The events, the brief's bytes and a keyed writer's registration in one
+    transaction: none without the others."""
 
     async def keep(conn: Conn) -> None:
-        if brief is not None:
-            await store_brief(conn, submission, brief)
+        if form.brief is not None:
+            await store_brief(conn, submission, form.brief)
+        if form.writer is not None:
+            at, region = form.received_at, form.region
+            writer = await registered(conn, form.participant_id, at, form.writer, region)
+            await repository.save(writer, conn=conn)
 
     return await save_with(repository, submission, claim, keep=keep)
 
@@ -132,5 +146,49 @@ async def appeal_refusal(
     def command(s: Submission) -> None:
         validate_text(text, max_length=max_length)
         s.appeal(by, at, text)
+
+    return await run_command(repository, Submission, submission_id, command)
+
+
+async def withdraw_on_request(
+    repository: Repository,
+    submission_id: UUID,
+    clerk: StaffId,
+    at: datetime,
+    closes_at: datetime,
+    requested_via: Channel,
+) -> int | None:
+    """A writer or caller asked by mail or phone to withdraw; a clerk records it."""
+
+    def command(s: Submission) -> None:
+        s.withdraw_on_request(clerk, at, closes_at, requested_via)
+
+    return await run_command(repository, Submission, submission_id, command)
+
+
+async def appeal_on_request(
+    repository: Repository,
+    submission_id: UUID,
+    clerk: StaffId,
+    at: datetime,
+    text: str,
+    requested_via: Channel,
+) -> int | None:
+    """A refused author appealed by mail or phone; a clerk records the appeal as given."""
+
+    def command(s: Submission) -> None:
+        s.appeal_on_request(clerk, at, text, requested_via)
+
+    return await run_command(repository, Submission, submission_id, command)
+
+
+async def correct_transcription(
+    repository: Repository, submission_id: UUID, clerk: StaffId, at: datetime, text: str
+) -> int | None:
+    """The clerk who keyed it fixes their own typing, before any moderator acts; the
+    original stays in the record."""
+
+    def command(s: Submission) -> None:
+        s.correct_transcription(clerk, at, text)
 
     return await run_command(repository, Submission, submission_id, command)

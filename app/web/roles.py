@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from app.web.pagecache import Endpoint
 from app.web.sessions import session_of
 from app.web.templating import render
+from domain import StaffId
 
 ROLES = ("clerk", "moderator", "organizer")
 
@@ -22,6 +23,11 @@ def roles_of(request: Request) -> set[str]:
     if session.get("kind") == "staff":
         return set(session.get("roles", [])) & set(ROLES)
     return set()
+
+
+def staff_id(request: Request) -> StaffId:
+    """Who acts, as the events record them (a route that calls it requires a role)."""
+    return StaffId(session_of(request)["staff_id"])
 
 
 def require(*allowed: str) -> Callable[[Endpoint], Endpoint]:

@@ -1,0 +1,42 @@
+"""A batch of letters a clerk printed and put in the mail: acknowledgments of letters
+and calls (and later the moderators' decision letters), recorded as printed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import InvalidContentError
+from domain.values import StaffId
+
+PRINT_BATCH_NAMESPACE = UUID("0d8f3c55-7a51-4c1e-9d8c-2f6e4b1a9c37")
+"""Never change: batch ids already stored were derived from it."""
+ACKNOWLEDGMENT = "acknowledgment"
+
+
+class PrintBatch(Aggregate):
+    """Who printed which letters, and when: one event for the whole batch."""
+
+    @staticmethod
+    def create_id(kind: str, submission_ids: list[UUID]) -> UUID:
+        """The same batch marked twice (a double click) is one batch."""
+        names = ",".join(sorted(str(i) for i in submission_ids))
+        return uuid5(PRINT_BATCH_NAMESPACE, f"{kind}:{names}")
+
+    @classmethod
+    def mark_printed(
+        cls, *, by: StaffId, at: datetime, submission_ids: list[UUID], kind: str = ACKNOWLEDGMENT
+    ) -> PrintBatch:
+        if not submission_ids:
+            raise InvalidContentError("a printed batch holds at least one letter")
+        ids = sorted(set(submission_ids), key=str)
+        return cls(id=cls.create_id(kind, ids), by=by, at=at, submission_ids=ids, kind=kind)
+
+    @event("Printed")
+    def __init__(
+        self, id: UUID, *, by: StaffId, at: datetime, submission_ids: list[UUID], kind: str
+    ) -> None:
+        self.printed_by, self.printed_at = by, at
+        self.submission_ids, self.kind = submission_ids, kind
