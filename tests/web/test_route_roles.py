@@ -1,14 +1,19 @@
-"""Every route of the app, for every role, against a table of expected outcomes.
+"""Every route of the app, for every role, against a table of expected outcomes; and
+each route a role may use is used for real, and shown to have done what it says.
 
-A route missing from the table fails the test: a new route must say who may use it.
+A route missing from the table fails the test: a new route must say who may use it,
+and how to see that it worked (tests/web/route_uses.py). A role refused leaves no
+trace in the event store.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import asyncpg
 import httpx
@@ -18,10 +23,14 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
 
 from app.asgi import create_app
-from app.dev.demo import load_demo
+from app.persistence.mapping import build_mapper
+from app.persistence.repository import Repository
 from app.persistence.store import EventStore
-from app.settings import Settings
-from app.workers.projector import build_runner
+from projections.engine.runner import Runner
+from projections.registry import all_projections
+from tests.web.asgi import BASE_URL
+from tests.web.route_uses import USES, Seen, Use
+from tests.web.route_world import World, build_world, draft_with_brief
 from tests.web.test_sessions import COOKIE, signed_in
 from tests.web.test_sign_in import settings as with_providers
 
@@ -92,39 +101,50 @@ def endpoints(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, 
 
 
 @pytest.fixture
-async def world(store: EventStore, database_url: str) -> dict[str, str]:
-    """Demo data, projected: real ids for every path parameter."""
-    if not await store.max_notification_id():
-        await load_demo(database_url, Settings.from_env(), per_consultation=10)
-        await build_runner(store, Settings.from_env()).catch_up_all()
-    row = await store.pool.fetchrow(
-        "SELECT c.consultation_id, s.receipt_number, d.document_id FROM public_consultations c"
-        " JOIN public_submissions s USING (consultation_id), documents d"
-        " WHERE s.status = 'published' LIMIT 1"
-    )
-    assert row is not None
-    return {
-        "consultation_id": str(row["consultation_id"]),
-        "receipt": row["receipt_number"],
-        "document_id": str(row["document_id"]),
-        "kind": "citizen",
-    }
+async def app(database_url: str, store: EventStore) -> AsyncIterator[tuple[Starlette, Any]]:
+    """The application (for its routes) and the same app running its lifespan, with a
+    projector beside it as in production."""
+    settings = replace(with_providers(), page_cache_seconds=0, rate_per_address="10000/minute")
+    application = create_app(database_url, settings, projector=False)
+    stop = asyncio.Event()
+    runner = Runner(store, build_mapper(), all_projections(), poll_interval=0.1)
+    running = asyncio.create_task(runner.run(stop))
+    try:
+        async with LifespanManager(application) as manager:
+            yield application, manager.app
+    finally:
+        stop.set()
+        await running
+
+
+@asynccontextmanager
+async def client_of(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+        yield client
 
 
 @pytest.fixture
-async def app(database_url: str) -> AsyncIterator[tuple[Starlette, Any]]:
-    """The application (for its routes) and the same app running its lifespan."""
-    settings = replace(with_providers(), page_cache_seconds=0)
-    application = create_app(database_url, settings, projector=False)
-    async with LifespanManager(application) as manager:
-        yield application, manager.app
+async def world(store: EventStore, app: tuple[Starlette, Any], pool: asyncpg.Pool) -> World:
+    """Made through the services and aggregates, projected; the citizen's draft saved
+    through the form."""
+    citizen = UUID(SESSIONS["citizen"]["participant_id"])
+    built = await build_world(Repository(store, build_mapper()), citizen)
+    head = await store.max_notification_id()
+    for projection in all_projections():
+        await store.wait(projection.name, head, timeout=10)
+    async with client_of(app[1]) as c:
+        c.cookies.set(COOKIE, await signed_in(pool, **SESSIONS["citizen"]))
+        await draft_with_brief(c, built)
+    return built
 
 
-def path_of(template: str, world: dict[str, str]) -> str:
+def path_of(template: str, params: dict[str, str]) -> str:
     path = template
-    for name, value in world.items():
+    for name, value in params.items():
         for suffix in (":uuid}", ":str}", "}"):
             path = path.replace("{" + name + suffix, value)
+    assert "{" not in path, f"no value for {path}"
     return path
 
 
@@ -137,29 +157,70 @@ def outcome(response: httpx.Response) -> str:
     return "allowed"
 
 
-async def test_every_route_is_in_the_table(app: tuple[Starlette, Any]) -> None:
+async def send(c: httpx.AsyncClient, method: str, path: str, use: Use, w: World) -> httpx.Response:
+    if use.send is not None:
+        return await use.send(c, path, w)
+    if method == "POST":
+        form = use.form(w) if use.form else {"csrf_token": "jeton"}
+        return await c.post(path, data=form, files=use.files)
+    return await c.get(path)
+
+
+@pytest.fixture
+async def witnesses(
+    app: tuple[Starlette, Any], pool: asyncpg.Pool
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    """Who reads the site after each request: anyone, and an organizer."""
+    async with client_of(app[1]) as public, client_of(app[1]) as organizer:
+        organizer.cookies.set(COOKIE, await signed_in(pool, **SESSIONS["organizer"]))
+        yield public, organizer
+
+
+async def test_every_route_is_in_the_table_with_a_way_to_see_it_work(
+    app: tuple[Starlette, Any],
+) -> None:
     names = {name for name, _, _ in endpoints(app[0].routes)}
     assert names == set(EXPECTED), f"add to the table: {names - set(EXPECTED)}"
+    assert names == set(USES), f"add to route_uses.py: {names - set(USES)}"
 
 
-async def test_every_route_answers_each_role_as_the_table_says(
-    app: tuple[Starlette, Any], world: dict[str, str], pool: asyncpg.Pool
+async def test_every_route_answers_each_role_as_the_table_says_and_does_what_it_says(
+    app: tuple[Starlette, Any],
+    world: World,
+    witnesses: tuple[httpx.AsyncClient, httpx.AsyncClient],
+    pool: asyncpg.Pool,
+    store: EventStore,
 ) -> None:
     application, running = app
     found: dict[tuple[str, str], str] = {}
+    undone: dict[tuple[str, str], str] = {}
     for role in ROLES:
-        transport = httpx.ASGITransport(app=running)
-        async with httpx.AsyncClient(transport=transport, base_url="http://tribune.test") as c:
+        async with client_of(running) as c:
             for name, template, method in endpoints(application.routes):
                 c.cookies.clear()  # a fresh session each time: sign-out ends one
-                if role != "anonymous":
-                    c.cookies.set(COOKIE, await signed_in(pool, **SESSIONS[role]))
-                path = path_of(template, world)
-                if method == "POST":
-                    response = await c.post(path, data={"csrf_token": "jeton"})
-                else:
-                    response = await c.get(path)
-                found[name, role] = outcome(response)
+                session = None if role == "anonymous" else await signed_in(pool, **SESSIONS[role])
+                if session is not None:
+                    c.cookies.set(COOKIE, session)
+                before = await store.max_notification_id()
+                use = USES[name]
+                answer = await send(c, method, path_of(template, use.params(world)), use, world)
+                found[name, role] = outcome(answer)
+                seen = Seen(world, answer, c, session, *witnesses, store)
+                if problem := await effect(use, seen, found[name, role], before):
+                    undone[name, role] = problem
     expected = {(name, role): EXPECTED[name][role] for name in EXPECTED for role in ROLES}
     wrong = {key: (found[key], want) for key, want in expected.items() if found[key] != want}
     assert not wrong, f"(route, role): (found, expected) {wrong}"
+    assert not undone, f"(route, role): what went wrong {undone}"
+
+
+async def effect(use: Use, seen: Seen, found: str, before: int | None) -> str | None:
+    """Allowed: what the route says it does, seen done. Refused: nothing recorded."""
+    if found != "allowed":
+        after = await seen.store.max_notification_id()
+        return None if after == before else f"refused, yet events {before}..{after} recorded"
+    try:
+        await use.check(seen)
+    except AssertionError as error:
+        return str(error) or repr(error)
+    return None

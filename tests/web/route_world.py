@@ -1,0 +1,179 @@
+"""A world in which every route can be used for real: each command's target in the
+state that command needs, made through the services and aggregates, then projected.
+
+The citizen's session (`CITIZEN`) owns opinions of its own; each organizer command
+has a consultation of its own, so that one done cannot stop the next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+import httpx
+
+from app.persistence.files import Pdf
+from app.persistence.repository import Repository
+from app.services.consultations import attach_document
+from app.services.participants import register_participant
+from app.services.submissions import SubmissionForm, receive_submission
+from domain import Channel, Consultation, StaffId
+from tests.moderation import publish, refuse
+from tests.unit.builders import content
+
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+ORGANIZER = StaffId("o1")
+DAY = timedelta(days=1)
+PUBLISHED_TEXT = "Gardons la rivière propre pour nos enfants."
+MINE_TEXT = "Mon avis à moi, avec un mémoire joint."
+COMMANDS = (
+    "admin_consultation_update",
+    "admin_consultation_schedule",
+    "admin_consultation_open",
+    "admin_consultation_extend",
+    "admin_consultation_close_early",
+    "admin_consultation_cancel",
+    "admin_report_publish",
+    "admin_document_attach",
+    "admin_document_remove",
+)
+
+
+@dataclass
+class World:
+    citizen: UUID
+    """The participant behind the citizen's session."""
+    open: UUID
+    """Public and open: a document, one opinion published and one pending (not the citizen's)."""
+    document: UUID
+    published: UUID
+    published_receipt: str
+    theirs: UUID
+    """Open: where the citizen's own opinions are, and where they send one more."""
+    mine: str
+    """The citizen's, pending, with a brief."""
+    withdrawable: str
+    refused: str
+    drafting: UUID
+    """Open: the citizen's draft here holds a brief."""
+    draft: UUID
+    """A draft, to read."""
+    targets: dict[str, UUID] = field(default_factory=dict)
+    """Per organizer command, a consultation in the state it needs."""
+    removable: UUID = field(default_factory=uuid4)
+    """A document of the consultation `admin_document_remove` acts on."""
+    form_token: str = field(default_factory=lambda: str(uuid4()))
+    """Of the opinion the citizen sends."""
+    new_draft: str = field(default_factory=lambda: str(uuid4()))
+    """Of the draft an organizer makes."""
+    extended_to: datetime = field(
+        default_factory=lambda: (datetime.now(UTC) + 15 * DAY).replace(second=0, microsecond=0)
+    )
+    """The closing time an organizer moves `admin_consultation_extend`'s target to."""
+
+
+async def consultation(
+    repository: Repository, title: str, opens: timedelta, closes: timedelta, scheduled: bool = True
+) -> UUID:
+    """Drafted (and scheduled) the day before it opens, or today for one still to open."""
+    now = datetime.now(UTC)
+    fields = content(
+        title={"fr": f"{title} (fr)", "en": f"{title} (en)"},
+        opens_at=now + opens,
+        closes_at=now + closes,
+    )
+    drafted_at = min(now, now + opens) - DAY
+    c = Consultation.draft(uuid4(), by=ORGANIZER, at=drafted_at, **fields)
+    if scheduled:
+        c.schedule(ORGANIZER, drafted_at)
+    await repository.save(c)
+    return c.id
+
+
+async def opinion(
+    repository: Repository, consultation_id: UUID, by: UUID, text: str, brief: bytes | None = None
+) -> tuple[UUID, str]:
+    """Received online now; its id and receipt number."""
+    form = SubmissionForm(
+        form_token=str(uuid4()),
+        consultation_id=consultation_id,
+        channel=Channel.ONLINE,
+        participant_id=by,
+        text=text,
+        language="fr",
+        region="03",
+        received_at=datetime.now(UTC),
+        brief=brief,
+    )
+    receipt = await receive_submission(repository, form)
+    return receipt.submission_id, receipt.receipt_number
+
+
+async def document(repository: Repository, consultation_id: UUID, title: str) -> UUID:
+    """Attached as an organizer does, the PDF kept with its event; its id."""
+    at, titles = datetime.now(UTC), {"fr": f"{title} (fr)", "en": f"{title} (en)"}
+    await attach_document(repository, consultation_id, ORGANIZER, at, titles, Pdf("a.pdf", PDF))
+    c = await repository.get(consultation_id, Consultation)
+    found: UUID = c.documents[-1]["id"]
+    return found
+
+
+async def build_world(repository: Repository, citizen: UUID) -> World:
+    now = datetime.now(UTC)
+    await register_participant(repository, citizen, at=now, personal={"name": "Marie"})
+    public = await consultation(repository, "Consultation publique", -DAY, 20 * DAY)
+    someone = uuid4()
+    published, published_receipt = await opinion(repository, public, someone, PUBLISHED_TEXT)
+    await publish(repository, published)
+    await opinion(repository, public, someone, "Encore en attente de modération.")
+    theirs = await consultation(repository, "Celle de la citoyenne", -DAY, 20 * DAY)
+    _, mine = await opinion(repository, theirs, citizen, MINE_TEXT, brief=PDF)
+    _, withdrawable = await opinion(repository, theirs, citizen, "Un avis que je retire.")
+    refused_id, refused = await opinion(repository, theirs, citizen, "Un avis refusé.")
+    await refuse(repository, refused_id)
+    world = World(
+        citizen=citizen,
+        open=public,
+        document=await document(repository, public, "Document public"),
+        published=published,
+        published_receipt=published_receipt,
+        theirs=theirs,
+        mine=mine,
+        withdrawable=withdrawable,
+        refused=refused,
+        drafting=await consultation(repository, "Un brouillon d'avis", -DAY, 20 * DAY),
+        draft=await consultation(repository, "Un brouillon", 2 * DAY, 10 * DAY, scheduled=False),
+    )
+    world.targets = {name: await target(repository, name) for name in COMMANDS}
+    world.removable = await document(
+        repository, world.targets["admin_document_remove"], "Document à retirer"
+    )
+    return world
+
+
+async def target(repository: Repository, command: str) -> UUID:
+    """A consultation that `command` can act on."""
+    title = command.removeprefix("admin_")
+    if command in ("admin_consultation_extend", "admin_consultation_close_early"):
+        return await consultation(repository, title, -DAY, 5 * DAY)  # open
+    if command == "admin_report_publish":
+        return await consultation(repository, title, -30 * DAY, -20 * DAY)  # past its letters
+    if command == "admin_consultation_cancel":
+        return await consultation(repository, title, 2 * DAY, 10 * DAY)  # upcoming
+    return await consultation(repository, title, 2 * DAY, 10 * DAY, scheduled=False)
+
+
+async def draft_with_brief(citizen: httpx.AsyncClient, world: World) -> None:
+    """The citizen saves a draft with a brief, through the form as a browser would."""
+    url = f"/consultations/{world.drafting}/participer"
+    data = {
+        "csrf_token": "jeton",
+        "form_token": str(uuid4()),
+        "answer_0": "Un avis pas encore envoyé.",
+        "language": "fr",
+        "action": "enregistrer",
+    }
+    files = {"brief": ("memoire.pdf", PDF, "application/pdf")}
+    saved = await citizen.post(url, data=data, files=files)
+    assert saved.status_code == 303, saved.text
