@@ -5,15 +5,12 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 from uuid import uuid4
 
-import asyncpg
-
-from app.dev.databases import with_database
-from domain import Consultation, ReasonCode, StaffId, Submission
+from domain import Consultation, Submission
 from tests.unit.builders import ORGANIZER
-from tests.web.journey import ANSWER, Journey, form_of, send_opinion
+from tests.web.journey import ANSWER, Journey, form_of, refused_by_moderators, send_opinion
+from tests.web.outage import database_refusing
 from tests.web.test_sessions import COOKIE, signed_in
 
 
@@ -96,16 +93,8 @@ async def test_a_citizen_withdraws_and_appeals_a_refusal(j: Journey) -> None:
 
     second = await send_opinion(j, text="Un second avis")
     receipt_url2 = second.headers["location"]
-    number = receipt_url2.rsplit("/", 1)[1]
-    submission_id = await j.pool.fetchval(
-        "SELECT submission_id FROM public_submissions WHERE receipt_number = $1", number
-    )
-    s = await j.repository.get(submission_id, Submission)
-    s.propose_refusal(StaffId("m1"), datetime.now(UTC), ReasonCode("R8"))
-    s.confirm_refusal(StaffId("m2"), datetime.now(UTC))
-    position = await j.repository.save(s)
-    await j.repository.store.wait("public_submissions", position, timeout=5)
-    page = (await j.client.get(second.headers["location"])).text
+    await refused_by_moderators(j, receipt_url2)
+    page = (await j.client.get(receipt_url2)).text
     assert "Faire appel" in page
     appealed = await j.client.post(
         second.headers["location"] + "/appel",
@@ -131,23 +120,12 @@ async def test_with_the_database_down_nothing_is_saved_and_the_text_comes_back(
     url = f"/consultations/{j.consultation.id}/participer"
     page = await j.client.get(url)
     data = {**form_of(page.text), "answer_0": "Mon texte précieux", "action": "envoyer"}
-    name = urlsplit(database_url).path.lstrip("/")
-    admin = await asyncpg.connect(with_database(database_url, "postgres"))
-    try:
-        await admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
-        await admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = $1 AND pid <> pg_backend_pid()",
-            name,
-        )
-        await asyncio.sleep(0.5)  # the pools see their connections cut: the next one is new
+    async with database_refusing(database_url):
         answer = await j.client.post(url, data=data)
-    finally:
-        await admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
-        await admin.close()
     assert answer.status_code == 503, answer.text
     assert "Rien n'a été enregistré" in answer.text
     assert "Mon texte précieux</textarea>" in answer.text
+    assert await j.repository.store.select_events(Submission.create_id(data["form_token"])) == []
 
 
 async def test_a_draft_with_a_null_byte_is_refused_with_the_text_kept(j: Journey) -> None:
