@@ -21,9 +21,10 @@ from app.persistence.repository import Repository
 from app.persistence.store import EventStore
 from app.services.participants import register_participant
 from app.settings import Settings
-from domain import Consultation
+from domain import Consultation, ReceiptClaim
 from projections.engine.runner import Runner
 from projections.registry import all_projections
+from tests.moderation import refuse
 from tests.unit.builders import ORGANIZER, content
 from tests.web.test_sessions import COOKIE, signed_in
 
@@ -82,6 +83,21 @@ async def send_opinion(j: Journey, text: str = ANSWER, **extra: str) -> httpx.Re
     check = await j.client.post(url, data={**data, "action": "verifier"})
     assert check.status_code == 200, check.text
     return await j.client.post(url, data={**data, "action": "envoyer"})
+
+
+async def submission_id_of(j: Journey, receipt_url: str) -> UUID:
+    """The opinion behind a receipt page's address, as the store's receipt claim names it."""
+    claim = await j.repository.get(
+        ReceiptClaim.create_id(receipt_url.rsplit("/", 1)[1]), ReceiptClaim
+    )
+    submission_id: UUID = claim.submission_id
+    return submission_id
+
+
+async def refused_by_moderators(j: Journey, receipt_url: str) -> None:
+    """Refused by two moderators (tests/moderation.py), then projected."""
+    position = await refuse(j.repository, await submission_id_of(j, receipt_url))
+    await j.repository.store.wait("public_submissions", position, timeout=5)
 
 
 @pytest.fixture

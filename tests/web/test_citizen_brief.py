@@ -13,7 +13,8 @@ import httpx
 from app.citizen.routes import BODY_LIMIT
 from app.services.participants import erase_participant
 from app.web.pdf import MAX_PDF_BYTES
-from domain import StaffId, Submission
+from domain import Submission
+from tests.moderation import publish
 from tests.web.journey import Journey, form_of
 from tests.web.test_sessions import COOKIE, signed_in
 
@@ -76,8 +77,8 @@ async def test_a_brief_is_kept_with_the_draft_then_sent_and_shown_to_its_author_
     assert "Mon mémoire" in (await j.client.get(f"/mes-avis/{number}")).text
 
     # Publishing the text does not review the PDF: no public page serves it.
-    submission.publish(StaffId("m1"), datetime.now(UTC))
-    await j.repository.store.wait("public_submissions", await j.repository.save(submission), 5)
+    published = await publish(j.repository, submission.id)
+    await j.repository.store.wait("public_submissions", published, timeout=5)
     someone = await signed_in(j.pool, participant_id=str(uuid4()))
     j.client.cookies.set(COOKIE, someone)
     assert (await j.client.get(f"/mes-avis/{number}/memoire")).status_code == 404

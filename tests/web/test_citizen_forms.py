@@ -4,12 +4,17 @@ token that can always be sent once, and every error at the top and at its field.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import httpx
 
-from domain import ReasonCode, StaffId, Submission
-from tests.web.journey import Journey, form_of, send_opinion
+from domain import Submission
+from tests.web.journey import (
+    Journey,
+    form_of,
+    refused_by_moderators,
+    send_opinion,
+    submission_id_of,
+)
 
 
 def url_of(j: Journey) -> str:
@@ -17,12 +22,8 @@ def url_of(j: Journey) -> str:
 
 
 async def submission_at(j: Journey, receipt_url: str) -> Submission:
-    """The opinion behind a receipt page's address (the module shares one database)."""
-    number = receipt_url.rsplit("/", 1)[1]
-    submission_id = await j.pool.fetchval(
-        "SELECT submission_id FROM public_submissions WHERE receipt_number = $1", number
-    )
-    return await j.repository.get(submission_id, Submission)
+    """The opinion behind a receipt page's address."""
+    return await j.repository.get(await submission_id_of(j, receipt_url), Submission)
 
 
 async def received(j: Journey) -> int:
@@ -133,11 +134,7 @@ async def test_the_summary_at_the_top_names_the_field_each_error_is_about(j: Jou
 async def refused_receipt(j: Journey) -> str:
     """The address of the person's own opinion, refused by two moderators."""
     receipt_url = str((await send_opinion(j)).headers["location"])
-    s = await submission_at(j, receipt_url)
-    s.propose_refusal(StaffId("m1"), datetime.now(UTC), ReasonCode("R8"))
-    s.confirm_refusal(StaffId("m2"), datetime.now(UTC))
-    position = await j.repository.save(s)
-    await j.repository.store.wait("public_submissions", position, timeout=5)
+    await refused_by_moderators(j, receipt_url)
     return receipt_url
 
 
