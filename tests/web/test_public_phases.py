@@ -1,14 +1,14 @@
 """What a consultation's page says about taking part, in each phase and language, and
 the header's link to the admin.
 
-Consultations are written straight into the read table, as the projector would, so
-each phase (and the mail grace period) is exactly where a test wants it.
+Each consultation is drafted and scheduled (and cancelled) through the aggregate at
+the moments that put its phase (and the mail grace period) exactly where a test wants
+it, then projected.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -20,7 +20,15 @@ import httpx
 import pytest
 
 from app.asgi import create_app
+from app.persistence.mapping import build_mapper
+from app.persistence.repository import Repository
+from app.persistence.store import EventStore
 from app.settings import Settings
+from domain import Consultation
+from projections.engine.runner import Runner
+from projections.registry import all_projections
+from tests.unit.builders import ORGANIZER as ORGANIZER_ID
+from tests.unit.builders import content
 from tests.web.asgi import served
 from tests.web.test_sessions import COOKIE, signed_in
 
@@ -40,26 +48,28 @@ async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def consultation(
-    pool: asyncpg.Pool, opens: timedelta, closes: timedelta, status: str = "scheduled"
+    store: EventStore, opens: timedelta, closes: timedelta, status: str = "scheduled"
 ) -> UUID:
-    """Opening and closing relative to now; seven days of grace for letters."""
-    consultation_id = uuid4()
-    text = json.dumps({"fr": "L'avenir de l'eau", "en": "The future of water"})
-    await pool.execute(
-        "INSERT INTO public_consultations (consultation_id, status, title, summary, body,"
-        " questions, opens_at, closes_at, mail_grace_days, postal_address, phone, phone_hours,"
-        " cancelled_reason) VALUES ($1, $2, $3, $3, $3, '[]', $4, $5, 7, $6, $7, $8, $9)",
-        consultation_id,
-        status,
-        text,
-        NOW + opens,
-        NOW + closes,
-        ADDRESS,
-        PHONE,
-        json.dumps(HOURS),
-        "Reportée" if status == "cancelled" else None,
+    """Opening and closing relative to now; seven days of grace for letters. Drafted and
+    scheduled the day before it opens (or before now, for one still to open)."""
+    repository = Repository(store, build_mapper())
+    drafted_at = min(NOW, NOW + opens) - DAY
+    fields = content(
+        title={"fr": "L'avenir de l'eau", "en": "The future of water"},
+        opens_at=NOW + opens,
+        closes_at=NOW + closes,
+        mail_grace_days=7,
+        postal_address=ADDRESS,
+        phone=PHONE,
+        phone_hours=HOURS,
     )
-    return consultation_id
+    c = Consultation.draft(uuid4(), by=ORGANIZER_ID, at=drafted_at, **fields)
+    c.schedule(ORGANIZER_ID, drafted_at)
+    if status == "cancelled":
+        c.cancel(ORGANIZER_ID, NOW, "Reportée")
+    await repository.save(c)
+    await Runner(store, build_mapper(), all_projections()).catch_up_all()
+    return c.id
 
 
 def visible_text(page: str) -> str:
@@ -85,9 +95,9 @@ def asks_for_opinions(text: str) -> bool:
 
 
 async def test_an_open_consultation_gives_every_way_to_take_part(
-    client: httpx.AsyncClient, pool: asyncpg.Pool
+    client: httpx.AsyncClient, store: EventStore
 ) -> None:
-    open_now = await consultation(pool, -DAY, 10 * DAY)
+    open_now = await consultation(store, -DAY, 10 * DAY)
     text = await page_of(client, open_now, "fr")
     assert asks_for_opinions(text)
     assert PHONE in text
@@ -95,9 +105,9 @@ async def test_an_open_consultation_gives_every_way_to_take_part(
 
 
 async def test_a_closed_consultation_past_the_mail_grace_period_no_longer_asks_for_opinions(
-    client: httpx.AsyncClient, pool: asyncpg.Pool
+    client: httpx.AsyncClient, store: EventStore
 ) -> None:
-    closed = await consultation(pool, -60 * DAY, -30 * DAY)
+    closed = await consultation(store, -60 * DAY, -30 * DAY)
     french, english = await page_of(client, closed, "fr"), await page_of(client, closed, "en")
     assert not asks_for_opinions(french)
     assert not asks_for_opinions(english)
@@ -107,9 +117,9 @@ async def test_a_closed_consultation_past_the_mail_grace_period_no_longer_asks_f
 
 
 async def test_during_the_mail_grace_period_the_postal_address_is_still_given(
-    client: httpx.AsyncClient, pool: asyncpg.Pool
+    client: httpx.AsyncClient, store: EventStore
 ) -> None:
-    just_closed = await consultation(pool, -30 * DAY, -DAY)
+    just_closed = await consultation(store, -30 * DAY, -DAY)
     text = await page_of(client, just_closed, "fr")
     assert ADDRESS in text
     assert "Une lettre oblitérée avant la clôture compte encore" in text
@@ -120,18 +130,18 @@ async def test_during_the_mail_grace_period_the_postal_address_is_still_given(
 
 
 async def test_a_cancelled_consultation_says_it_takes_no_opinions(
-    client: httpx.AsyncClient, pool: asyncpg.Pool
+    client: httpx.AsyncClient, store: EventStore
 ) -> None:
-    cancelled = await consultation(pool, -DAY, 10 * DAY, status="cancelled")
+    cancelled = await consultation(store, -DAY, 10 * DAY, status="cancelled")
     text = await page_of(client, cancelled, "fr")
     assert not asks_for_opinions(text)
     assert "Cette consultation a été annulée : elle ne reçoit pas d'avis." in text
 
 
 async def test_an_upcoming_consultation_says_when_it_opens(
-    client: httpx.AsyncClient, pool: asyncpg.Pool
+    client: httpx.AsyncClient, store: EventStore
 ) -> None:
-    upcoming = await consultation(pool, 5 * DAY, 30 * DAY)
+    upcoming = await consultation(store, 5 * DAY, 30 * DAY)
     french, english = await page_of(client, upcoming, "fr"), await page_of(client, upcoming, "en")
     assert not asks_for_opinions(french)
     assert "Cette consultation ouvrira le" in french
@@ -142,9 +152,9 @@ async def test_an_upcoming_consultation_says_when_it_opens(
 
 
 async def test_english_pages_have_no_space_before_a_colon_and_french_ones_keep_it(
-    client: httpx.AsyncClient, pool: asyncpg.Pool
+    client: httpx.AsyncClient, store: EventStore
 ) -> None:
-    c = await consultation(pool, -DAY, 10 * DAY)
+    c = await consultation(store, -DAY, 10 * DAY)
     for path in (f"/consultations/{c}", f"/consultations/{c}/statistiques"):
         english = visible_text((await client.get(f"{path}?lang=en")).text)
         assert not re.search(r"\s:", english), re.findall(r".{30}\s:.{10}", english)
@@ -153,9 +163,9 @@ async def test_english_pages_have_no_space_before_a_colon_and_french_ones_keep_i
 
 
 async def test_the_chart_text_alternative_follows_each_language(
-    client: httpx.AsyncClient, pool: asyncpg.Pool
+    client: httpx.AsyncClient, store: EventStore
 ) -> None:
-    c = await consultation(pool, -DAY, 10 * DAY)
+    c = await consultation(store, -DAY, 10 * DAY)
     english = (await client.get(f"/consultations/{c}/statistiques?lang=en")).text
     french = (await client.get(f"/consultations/{c}/statistiques?lang=fr")).text
     assert "Published: 0. Pending: 0." in english
@@ -163,9 +173,9 @@ async def test_the_chart_text_alternative_follows_each_language(
 
 
 async def test_phone_hours_end_with_one_period_whether_or_not_they_were_typed_with_one(
-    client: httpx.AsyncClient, pool: asyncpg.Pool
+    client: httpx.AsyncClient, store: EventStore
 ) -> None:
-    c = await consultation(pool, -DAY, 10 * DAY)
+    c = await consultation(store, -DAY, 10 * DAY)
     assert "9 a.m. to 5 p.m.\n" in await page_of(client, c, "en")
     assert "de 9 h à 17 h.\n" in await page_of(client, c, "fr")
     assert ".." not in await page_of(client, c, "en")
@@ -204,9 +214,9 @@ async def test_staff_without_the_organizer_role_and_citizens_get_no_admin_link(
 
 
 async def test_the_admin_link_never_reaches_a_page_kept_for_the_public(
-    client: httpx.AsyncClient, pool: asyncpg.Pool
+    client: httpx.AsyncClient, pool: asyncpg.Pool, store: EventStore
 ) -> None:
-    c = await consultation(pool, -DAY, 10 * DAY)
+    c = await consultation(store, -DAY, 10 * DAY)
     organizer = await signed_in(pool, 1800, **ORGANIZER)
     for path in ("/", f"/consultations/{c}", f"/consultations/{c}/avis"):
         client.cookies.set(COOKIE, organizer)
