@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import asyncpg
 import httpx
@@ -16,9 +15,18 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from app.asgi import create_app
+from app.persistence.db import init_connection
+from app.persistence.mapping import build_mapper
+from app.persistence.repository import Repository
+from app.persistence.store import EventStore
+from app.services.submissions import SubmissionForm, receive_submission
 from app.settings import Settings
 from app.web.pagecache import PageCache
-from domain.receipt import receipt_number
+from domain import Channel, Consultation
+from projections.engine.runner import Runner
+from projections.registry import all_projections
+from tests.moderation import publish
+from tests.unit.builders import ORGANIZER, content
 from tests.web.asgi import served
 from tests.web.test_sessions import signed_in
 
@@ -33,26 +41,30 @@ async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-async def add_consultation(pool: asyncpg.Pool, title: str) -> None:
-    """Straight into the read table, as the projector would."""
-    text = json.dumps({"fr": title, "en": title})
+async def add_consultation(store: EventStore, title: str) -> UUID:
+    """Drafted and scheduled as an organizer would, open since yesterday; projected."""
     now = datetime.now(UTC)
-    await pool.execute(
-        "INSERT INTO public_consultations (consultation_id, status, title, summary, body,"
-        " questions, opens_at, closes_at, mail_grace_days, postal_address, phone, phone_hours)"
-        " VALUES ($1, 'scheduled', $2, $2, $2, '[]', $3, $4, 7, 'adresse', '1', $2)",
-        uuid4(),
-        text,
-        now - timedelta(days=1),
-        now + timedelta(days=1),
+    fields = content(
+        title={"fr": title, "en": title},
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=1),
     )
+    c = Consultation.draft(uuid4(), by=ORGANIZER, at=now - timedelta(days=2), **fields)
+    c.schedule(ORGANIZER, now - timedelta(days=2))
+    await Repository(store, build_mapper()).save(c)
+    await projected(store)
+    return c.id
+
+
+async def projected(store: EventStore) -> None:
+    await Runner(store, build_mapper(), all_projections()).catch_up_all()
 
 
 async def test_a_page_is_served_from_memory_until_it_expires_then_rendered_anew(
-    client: httpx.AsyncClient, pool: asyncpg.Pool
+    client: httpx.AsyncClient, store: EventStore
 ) -> None:
     assert "Eau potable" not in (await client.get("/")).text
-    await add_consultation(pool, "Eau potable")
+    await add_consultation(store, "Eau potable")
     assert "Eau potable" not in (await client.get("/")).text  # the copy of a moment ago
     await asyncio.sleep(TTL + 0.05)
     # Expired: the copy is sent once more, at once, while it is rendered anew.
@@ -143,58 +155,80 @@ async def following(pages: PageCache, hears: bool = True, seconds: float = 10) -
     pytest.fail(f"the page cache {'does not hear' if hears else 'still hears'} notices")
 
 
-async def a_submission(pool: asyncpg.Pool) -> str:
-    """A received submission, straight into the read table; its receipt number."""
-    number = receipt_number(uuid4())
-    await pool.execute(
-        "INSERT INTO public_submissions (submission_id, consultation_id, receipt_number,"
-        " channel, language, status, received_at) VALUES ($1, $2, $3, 'web', 'fr', 'received',"
-        " now())",
-        uuid4(),
-        uuid4(),
-        number,
+Opinion = tuple[UUID, str]
+"""A submission's id and receipt number."""
+
+
+async def a_submission(store: EventStore, text: str) -> Opinion:
+    """Received online (not yet published: its page does not show `text`), projected."""
+    consultation_id = await add_consultation(store, "Une consultation")
+    form = SubmissionForm(
+        form_token=str(uuid4()),
+        consultation_id=consultation_id,
+        channel=Channel.ONLINE,
+        participant_id=uuid4(),
+        text=text,
+        language="fr",
+        region="03",
+        received_at=datetime.now(UTC),
     )
-    return number
+    receipt = await receive_submission(Repository(store, build_mapper()), form)
+    await projected(store)
+    return receipt.submission_id, receipt.receipt_number
 
 
-async def a_page_read(client: httpx.AsyncClient, pool: asyncpg.Pool) -> str:
-    """A new submission whose page was just read (and so kept); its receipt number."""
-    number = await a_submission(pool)
-    assert "Reçu" in (await client.get(f"/avis/{number}")).text
-    return number
+async def a_page_read(client: httpx.AsyncClient, store: EventStore, text: str) -> Opinion:
+    """A new submission whose page was just read (and so kept)."""
+    opinion = await a_submission(store, text)
+    page = (await client.get(f"/avis/{opinion[1]}")).text
+    assert "Reçu le" in page
+    assert text not in page
+    return opinion
 
 
-async def unheard(pool: asyncpg.Pool, sql: str, *args: object) -> None:
-    """A change the read tables do not tell the web workers of (triggers off)."""
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("SET LOCAL session_replication_role = replica")
-        await conn.execute(sql, *args)
+async def published(store: EventStore, opinion: Opinion) -> None:
+    """Published by a moderator; the read tables caught up, and the web workers told."""
+    await publish(Repository(store, build_mapper()), opinion[0])
+    await projected(store)
 
 
-PUBLISHED = "UPDATE public_submissions SET status = 'published', published_at = now(),"
-PUBLISHED += " text = $2 WHERE receipt_number = $1"
+async def published_unheard(database_url: str, store: EventStore, opinion: Opinion) -> None:
+    """Published and projected as ever, but the read tables' triggers do not fire (the
+    projector's session is a replica's), so no web worker is told of it."""
+    await publish(Repository(store, build_mapper()), opinion[0])
+    quiet = await asyncpg.create_pool(
+        database_url,
+        min_size=1,
+        max_size=2,
+        init=init_connection,
+        server_settings={"session_replication_role": "replica"},
+    )
+    try:
+        await projected(EventStore(quiet))
+    finally:
+        await quiet.close()
 
 
 async def test_a_submissions_page_is_kept_past_the_ttl_while_it_does_not_change(
-    heard: Heard, pool: asyncpg.Pool
+    heard: Heard, store: EventStore, database_url: str
 ) -> None:
     client, _ = heard
-    number = await a_page_read(client, pool)
-    await unheard(pool, PUBLISHED, number, "Un avis publié en silence.")
+    opinion = await a_page_read(client, store, "Un avis publié en silence.")
+    await published_unheard(database_url, store, opinion)
     await asyncio.sleep(2 * TTL + 0.1)  # kept no longer than this, were it any page
     for _ in range(3):
-        assert "publié en silence" not in (await client.get(f"/avis/{number}")).text
+        assert "publié en silence" not in (await client.get(f"/avis/{opinion[1]}")).text
         await asyncio.sleep(0.05)
 
 
 async def test_a_change_to_a_submission_shows_on_its_page_at_once(
-    heard_slowly: Heard, pool: asyncpg.Pool
+    heard_slowly: Heard, store: EventStore
 ) -> None:
     client, _ = heard_slowly
-    number = await a_page_read(client, pool)
-    await pool.execute(PUBLISHED, number, "Un avis publié à l'instant.")
+    opinion = await a_page_read(client, store, "Un avis publié à l'instant.")
+    await published(store, opinion)
     for _ in range(250):  # 5 s at most: well before the TTL would expire the copy
-        if "publié à l&#39;instant" in (await client.get(f"/avis/{number}")).text:
+        if "publié à l&#39;instant" in (await client.get(f"/avis/{opinion[1]}")).text:
             break
         await asyncio.sleep(0.02)
     else:
@@ -202,31 +236,31 @@ async def test_a_change_to_a_submission_shows_on_its_page_at_once(
 
 
 async def test_once_its_connection_is_lost_such_pages_are_forgotten_and_heard_again(
-    heard: Heard, pool: asyncpg.Pool
+    heard: Heard, store: EventStore, database_url: str
 ) -> None:
     client, pages = heard
-    number = await a_page_read(client, pool)
-    await unheard(pool, PUBLISHED, number, "Publié pendant la coupure.")
-    await pool.execute(
+    opinion = await a_page_read(client, store, "Publié pendant la coupure.")
+    await published_unheard(database_url, store, opinion)
+    await store.pool.execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
         " WHERE application_name = 'tribune-page-changes' AND datname = current_database()"
     )
     await following(pages, hears=False)
-    assert "Publié pendant la coupure" in (await client.get(f"/avis/{number}")).text
+    assert "Publié pendant la coupure" in (await client.get(f"/avis/{opinion[1]}")).text
     await following(pages)  # listening again, a second later
 
 
 async def test_a_submissions_page_asked_for_with_another_query_is_kept_for_the_ttl_only(
-    heard: Heard, pool: asyncpg.Pool
+    heard: Heard, store: EventStore, database_url: str
 ) -> None:
     """Such addresses are endless: each would hold a place in the cache for minutes."""
     client, _ = heard
-    number = await a_submission(pool)
-    await client.get(f"/avis/{number}?page=2")
-    await unheard(pool, PUBLISHED, number, "Publié sans un mot.")
+    opinion = await a_submission(store, "Publié sans un mot.")
+    await client.get(f"/avis/{opinion[1]}?page=2")
+    await published_unheard(database_url, store, opinion)
     await asyncio.sleep(2 * TTL + 0.1)
     for _ in range(100):
-        if "Publié sans un mot" in (await client.get(f"/avis/{number}?page=2")).text:
+        if "Publié sans un mot" in (await client.get(f"/avis/{opinion[1]}?page=2")).text:
             return
         await asyncio.sleep(0.02)
     pytest.fail("the page was kept past the TTL")
