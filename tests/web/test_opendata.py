@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
-import asyncpg
 import httpx
 import pytest
 from starlette.routing import Route
@@ -24,7 +23,10 @@ from app.opendata import routes as opendata
 from app.persistence.mapping import build_mapper
 from app.persistence.repository import Repository
 from app.persistence.store import EventStore
+from app.services.participants import register_participant
 from app.services.submissions import receive_submission
+from app.settings import Settings
+from app.workers.projector import build_runner
 from domain import (
     Channel,
     Consultation,
@@ -34,9 +36,7 @@ from domain import (
     format_receipt,
     receipt_number,
 )
-from projections.engine.runner import Runner
 from projections.opendata_queries import all_published
-from projections.registry import all_projections
 from tests.integration.test_services import online_form, open_consultation
 from tests.unit.builders import CLERK, DURING
 from tests.web.asgi import served
@@ -84,14 +84,25 @@ async def receive(repository: Repository, consultation: Consultation, **changes:
     return await repository.get(receipt.submission_id, Submission)
 
 
+async def marie(repository: Repository) -> UUID:
+    """Registered with her name sealed; an opinion of hers may show it, if she says so."""
+    participant = uuid4()
+    personal = {"name": "Marie L."}
+    await register_participant(repository, participant, at=DURING, personal=personal)
+    return participant
+
+
 async def received_by_every_channel(
     repository: Repository, consultation: Consultation
 ) -> list[Submission]:
     clerk = {"keyed_by": CLERK, "source_reference": "SCAN-0001"}
+    by_marie = {"participant_id": await marie(repository), "show_name": True}
     letter = {"channel": Channel.MAIL, "postmarked_at": DURING, "region": "03"}
     call = {"channel": Channel.PHONE, "call_started_at": DURING, "read_back_confirmed": True}
     return [
-        await receive(repository, consultation, **clerk, **letter, text="Une lettre, « vraie »."),
+        await receive(
+            repository, consultation, **clerk, **letter, **by_marie, text="Une lettre, « vraie »."
+        ),
         await receive(repository, consultation, **clerk, **call, region=None, text="Un appel."),
         await receive(repository, consultation, text='Ligne 1, "citée"\nligne 2 : été'),
         await receive(repository, consultation, text="Mon voisin Jean Tremblay pollue."),
@@ -101,7 +112,7 @@ async def received_by_every_channel(
 
 
 @pytest.fixture
-async def world(store: EventStore, pool: asyncpg.Pool) -> World:
+async def world(store: EventStore) -> World:
     """Eight published (one redacted), one refused, one withdrawn after publication, one
     pending; two publications share an instant, so the keysets must break ties."""
     repository = Repository(store, build_mapper())
@@ -119,12 +130,7 @@ async def world(store: EventStore, pool: asyncpg.Pool) -> World:
     refused.propose_refusal(FIRST, DURING, ReasonCode("R1"))
     refused.confirm_refusal(SECOND, DURING)
     await repository.save(*published, refused, withdrawn)
-    await Runner(store, build_mapper(), all_projections()).catch_up_all()
-    # No participant projection yet: stand in for it with a consented display name.
-    await pool.execute(
-        "UPDATE public_submissions SET display_name = 'Marie L.' WHERE submission_id = $1",
-        published[0].id,
-    )
+    await build_runner(store, Settings.from_env()).catch_up_all()  # opens sealed names
     return World(
         consultation, published, published[3], published[4], published[0], refused, withdrawn,
         pending,
