@@ -1,9 +1,14 @@
-"""The read tables say which public pages changed, at commit (migration 0012)."""
+"""The read tables say which public pages changed, at commit (migrations 0012, 0013).
+
+The rows are what the projections write for events made through the aggregates; only
+what no event does is a statement of the test's own: a change of no row, one rolled
+back, and emptying a table (as a rebuild does).
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
@@ -11,8 +16,19 @@ import asyncpg
 import pytest
 
 from app.persistence.db import connect
+from app.persistence.mapping import build_mapper
+from app.persistence.repository import Repository
+from app.persistence.store import EventStore
+from app.services.commands import run_command
 from app.web.pagecache import PageCache, cached_until_changed
 from app.web.pagechanges import CHANNEL, follow_page_changes, tags_of
+from domain import Consultation, ReceiptClaim, Submission, receipt_number
+from projections.engine.runner import Runner
+from projections.registry import all_projections
+from tests.integration.test_services import open_consultation
+from tests.moderation import FIRST
+from tests.unit.builders import DURING, ORGANIZER, content
+from tests.unit.builders import received as a_submission
 from tests.unit.test_pagecache import SlowPage, reader_of
 
 
@@ -26,15 +42,40 @@ async def notices(database_url: str) -> AsyncIterator[list[str]]:
     await conn.close()
 
 
-async def received(pool: asyncpg.Pool, *receipts: str) -> None:
-    await pool.execute(
-        "INSERT INTO public_submissions (submission_id, consultation_id, receipt_number,"
-        " channel, language, status, received_at)"
-        " SELECT gen_random_uuid(), $1, r, 'web', 'fr', 'received', $2 FROM unnest($3::text[]) r",
-        uuid4(),
-        datetime.now(UTC),
-        list(receipts),
-    )
+async def projected(store: EventStore) -> None:
+    await Runner(store, build_mapper(), all_projections()).catch_up_all()
+
+
+async def an_open_consultation(store: EventStore) -> Consultation:
+    consultation = await open_consultation(Repository(store, build_mapper()))
+    await projected(store)
+    return consultation
+
+
+async def received(
+    store: EventStore, count: int, consultation: Consultation | None = None
+) -> list[Submission]:
+    """Opinions received by an open consultation (projected before them), projected."""
+    consultation = consultation or await an_open_consultation(store)
+    repository = Repository(store, build_mapper())
+    submissions = []
+    for _ in range(count):
+        token = str(uuid4())
+        number = receipt_number(Submission.create_id(token))
+        s = a_submission(consultation, form_token=token, receipt_number=number)
+        submissions.append(s)
+        await repository.save(s, ReceiptClaim(number=number, submission_id=s.id))
+    await projected(store)
+    return submissions
+
+
+async def published(store: EventStore, submissions: list[Submission]) -> None:
+    """Published by a moderator through the aggregate, saved together, projected in one
+    batch (one UPDATE of all their rows, as a projector catching up writes it)."""
+    for s in submissions:
+        s.publish(FIRST, DURING)
+    await Repository(store, build_mapper()).save(*submissions)
+    await projected(store)
 
 
 async def heard_before_a_marker(pool: asyncpg.Pool, notices: list[str]) -> list[str]:
@@ -60,23 +101,26 @@ async def heard_next(notices: list[str]) -> str:
 
 
 async def test_a_change_names_the_pages_of_the_rows_it_changed(
-    pool: asyncpg.Pool, notices: list[str]
+    store: EventStore, notices: list[str]
 ) -> None:
-    await received(pool, "AAA111AAA", "BBB222BBB", "CCC333CCC")
-    assert await heard_before_a_marker(pool, notices) == []  # new rows: no page was kept
-    await pool.execute(
-        "UPDATE public_submissions SET status = 'published'"
-        " WHERE receipt_number IN ('AAA111AAA', 'BBB222BBB')"
-    )
-    payload = await heard_next(notices)
-    assert sorted(tags_of(payload) or []) == ["AAA111AAA", "BBB222BBB"]
+    consultation = await an_open_consultation(store)
+    assert await heard_before_a_marker(store.pool, notices) == ["*"]  # added: every page
+    first, second, _ = await received(store, 3, consultation)
+    assert await heard_before_a_marker(store.pool, notices) == []  # new rows: no page kept
+    await published(store, [first, second])
+    heard = await heard_before_a_marker(store.pool, notices)
+    assert [sorted(tags_of(payload) or []) for payload in heard] == [
+        sorted([first.receipt_number, second.receipt_number])
+    ]
 
 
 async def test_a_change_of_no_row_and_a_change_rolled_back_say_nothing(
-    pool: asyncpg.Pool, notices: list[str]
+    store: EventStore, notices: list[str]
 ) -> None:
-    await received(pool, "DDD444DDD")
-    await pool.execute("UPDATE public_submissions SET status = 'x' WHERE receipt_number = 'none'")
+    await received(store, 1)
+    await heard_before_a_marker(store.pool, notices)
+    pool = store.pool
+    await pool.execute("UPDATE public_submissions SET status = 'published' WHERE false")
     with pytest.raises(asyncpg.DivisionByZeroError):
         await refused_then_failed(pool)
     assert await heard_before_a_marker(pool, notices) == []
@@ -89,17 +133,17 @@ async def refused_then_failed(pool: asyncpg.Pool) -> None:
 
 
 async def test_many_rows_are_named_over_several_notices(
-    pool: asyncpg.Pool, notices: list[str]
+    store: EventStore, notices: list[str]
 ) -> None:
-    many = [f"M{n:08d}" for n in range(701)]
-    await received(pool, *many)
-    await pool.execute(
-        "UPDATE public_submissions SET region = 'QC-06' WHERE receipt_number LIKE 'M%'"
-    )
-    first, second = await heard_next(notices), await heard_next(notices)
-    assert max(len(first), len(second)) <= 7000  # a payload holds 8 000 bytes at most
-    assert sorted((tags_of(first) or []) + (tags_of(second) or [])) == many
-    assert await heard_before_a_marker(pool, notices) == []
+    """A projector catching up changes thousands of rows a batch, in one statement."""
+    many = await received(store, 701)
+    await heard_before_a_marker(store.pool, notices)
+    await published(store, many)
+    heard = await heard_before_a_marker(store.pool, notices)
+    assert len(heard) == 2
+    assert max(len(payload) for payload in heard) <= 7000  # a payload holds 8 000 bytes
+    named = [tag for payload in heard for tag in tags_of(payload) or []]
+    assert sorted(named) == sorted(s.receipt_number for s in many)
 
 
 @pytest.mark.parametrize(
@@ -108,46 +152,46 @@ async def test_many_rows_are_named_over_several_notices(
 async def test_rows_emptied_mean_every_page(
     pool: asyncpg.Pool, notices: list[str], statement: str
 ) -> None:
+    """As a rebuild does before it writes them again."""
     await pool.execute(statement)
     assert await heard_next(notices) == "*"
 
 
-async def a_consultation(pool: asyncpg.Pool) -> UUID:
-    consultation_id = uuid4()
-    await pool.execute(
-        "INSERT INTO public_consultations (consultation_id, status, title, summary, body,"
-        " questions, opens_at, closes_at, mail_grace_days, postal_address, phone, phone_hours)"
-        " VALUES ($1, 'open', '{}', '{}', '{}', '[]', now(), now(), 7, '', '', '{}')",
-        consultation_id,
-    )
-    return consultation_id
+async def a_draft(store: EventStore) -> UUID:
+    """A consultation drafted (its row is added, not yet public), projected."""
+    c = Consultation.draft(uuid4(), by=ORGANIZER, at=datetime.now(UTC), **content())
+    await Repository(store, build_mapper()).save(c)
+    await projected(store)
+    return c.id
 
 
-async def test_a_consultation_added_means_every_page(
-    pool: asyncpg.Pool, notices: list[str]
-) -> None:
+async def test_a_consultation_added_means_every_page(store: EventStore, notices: list[str]) -> None:
     """A replay inserts it after pages of its submissions may have been read without it."""
-    await a_consultation(pool)
+    await a_draft(store)
     assert await heard_next(notices) == "*"
 
 
+Command = Callable[[Consultation], object]
+NOW = datetime.now(UTC)
+
+
 @pytest.mark.parametrize(
-    ("change", "heard"),
+    ("command", "heard"),
     [
-        ('title = \'{"fr": "Eau"}\'', ["*"]),
-        ("status = 'cancelled'", ["*"]),  # no longer public: its title leaves the pages
-        ("phone = '418 555-0100'", []),  # not shown on a submission's page
+        (lambda c: c.edit(ORGANIZER, NOW, title={"fr": "Eau", "en": "Water"}), ["*"]),
+        (lambda c: c.cancel(ORGANIZER, NOW, "Reportée"), ["*"]),  # its title leaves the pages
+        (lambda c: c.edit(ORGANIZER, NOW, phone="418 555-0100"), []),  # not on those pages
     ],
+    ids=["title", "cancelled", "phone"],
 )
 async def test_a_consultation_changed_means_every_page_if_those_pages_show_it(
-    pool: asyncpg.Pool, notices: list[str], change: str, heard: list[str]
+    store: EventStore, notices: list[str], command: Command, heard: list[str]
 ) -> None:
-    consultation_id = await a_consultation(pool)
-    await heard_before_a_marker(pool, notices)
-    await pool.execute(
-        f"UPDATE public_consultations SET {change} WHERE consultation_id = $1", consultation_id
-    )
-    assert await heard_before_a_marker(pool, notices) == heard
+    consultation_id = await a_draft(store)
+    await heard_before_a_marker(store.pool, notices)
+    await run_command(Repository(store, build_mapper()), Consultation, consultation_id, command)
+    await projected(store)
+    assert await heard_before_a_marker(store.pool, notices) == heard
 
 
 async def test_a_render_begun_before_the_worker_heard_notices_is_kept_for_the_ttl_only(
