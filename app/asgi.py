@@ -27,12 +27,14 @@ from app import auth
 from app.admin import routes as admin
 from app.auth import build_oauth
 from app.citizen import routes as citizen
+from app.clerk import routes as clerk
 from app.opendata import routes as opendata
 from app.persistence.db import create_pool
 from app.persistence.mapping import build_mapper
 from app.persistence.repository import Repository
 from app.persistence.store import EventStore
 from app.public import routes as public
+from app.public import status
 from app.settings import ROOT, Settings
 from app.web.headers import SecurityHeaders
 from app.web.open_common import api_error
@@ -107,10 +109,12 @@ def settled_memory() -> Iterator[None]:
 
 routes: list[BaseRoute] = [
     *public.routes,
+    *status.routes,
     *opendata.routes,
     *auth.routes,
     *citizen.routes,
     Mount("/admin", routes=admin.routes),
+    Mount("/saisie", routes=clerk.routes, name="clerk"),
     Route("/health", health, name="health"),
     Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
 ]

@@ -68,7 +68,9 @@ class OutgoingEmail(Projection):
         "RefusalProposed",
         "Refused",
         "Withdrawn",
+        "WithdrawnOnRequest",
         "Appealed",
+        "AppealedOnRequest",
         "AppealDecided",
     )
 
@@ -136,7 +138,14 @@ class OutgoingEmail(Projection):
     def submission_withdrawn(self, batch: Batch, e: Any, position: int) -> None:
         self._mail(batch, e, position, WITHDRAWN)
 
+    def submission_withdrawn_on_request(self, batch: Batch, e: Any, position: int) -> None:
+        """An online author who asked by mail or phone is told by email all the same."""
+        self._mail(batch, e, position, WITHDRAWN)
+
     def submission_appealed(self, batch: Batch, e: Any, position: int) -> None:
+        self._mail(batch, e, position, APPEALED)
+
+    def submission_appealed_on_request(self, batch: Batch, e: Any, position: int) -> None:
         self._mail(batch, e, position, APPEALED)
 
     def submission_appeal_decided(self, batch: Batch, e: Any, position: int) -> None:

@@ -41,7 +41,7 @@ class Counts:
         )
 
     def reconciles(self) -> bool:
-        parts = ("published", "refused", "pending", "withdrawn")
+        parts = ("published", "refused", "pending", "withdrawn", "late")
         return self.total() == sum(self.total(p) for p in parts)
 
 

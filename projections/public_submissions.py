@@ -89,13 +89,16 @@ class PublicSubmissions(Projection):
     handles = events_of(Participant, "Registered", "ContactChanged", "Erased") + events_of(
         Submission,
         "Received",
+        "ReceivedLate",
         "TranscriptionCorrected",
         "Published",
         "RefusalProposed",
         "Refused",
         "RefusalOverturned",
         "Withdrawn",
+        "WithdrawnOnRequest",
         "Appealed",
+        "AppealedOnRequest",
         "AppealDecided",
     )
 
@@ -235,6 +238,10 @@ class PublicSubmissions(Projection):
         sealed = getattr(e, "sealed", None)  # events stored before postal codes lack it
         batch.insert(TEXTS, submission_id=e.originator_id, text=e.text, sealed=sealed)
 
+    def submission_received_late(self, batch: Batch, e: Any, _: int) -> None:
+        """Recorded and counted as late; never moderated, so never on the ledger."""
+        self._set(batch, e, status="late")
+
     def submission_transcription_corrected(self, batch: Batch, e: Any, _: int) -> None:
         self._known[e.originator_id]["text"] = e.text
         batch.update(TEXTS, e.originator_id, text=e.text)
@@ -265,8 +272,14 @@ class PublicSubmissions(Projection):
         self._set(batch, e, status="withdrawn", text=None, display_name=None)
         self._decide(batch, e, position, "withdrawn")
 
+    def submission_withdrawn_on_request(self, batch: Batch, e: Any, position: int) -> None:
+        self.submission_withdrawn(batch, e, position)  # asked by mail or phone: the same
+
     def submission_appealed(self, batch: Batch, e: Any, _: int) -> None:
         self._set(batch, e, appeal_status="pending")
+
+    def submission_appealed_on_request(self, batch: Batch, e: Any, position: int) -> None:
+        self.submission_appealed(batch, e, position)
 
     def submission_appeal_decided(self, batch: Batch, e: Any, position: int) -> None:
         if e.granted:

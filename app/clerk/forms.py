@@ -14,9 +14,10 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from app.services.participants import keyed_writer_id
 from app.services.submissions import SubmissionForm
 from app.web.forms import Errors, check_day, check_moment, check_text
-from domain import REGIONS, Channel, Participant, StaffId, start_of_day
+from domain import REGIONS, Channel, StaffId, start_of_day
 
 MAX_TEXT = 20_000
 MAX_NAME = 200
@@ -44,11 +45,6 @@ class KeyedForm:
 
 def fresh_token() -> str:
     return secrets.token_urlsafe(24)
-
-
-def writer_id(form_token: str) -> UUID:
-    """The same keying sent twice registers the writer once."""
-    return Participant.create_id(f"keyed:{form_token}")
 
 
 def _common(values: dict[str, str], keyable: set[UUID], personal: tuple[str, ...]) -> KeyedForm:
@@ -114,7 +110,7 @@ def submission_form(
         "form_token": token,
         "consultation_id": form.consultation_id,
         "channel": channel,
-        "participant_id": writer_id(token),
+        "participant_id": keyed_writer_id(token),
         "text": values["text"],
         "language": values["language"],
         "region": values.get("region") or None,

@@ -89,8 +89,9 @@ def show_form(
         "illegible": forms.ILLEGIBLE,
         **more,
     }
-    status = 400 if form.errors else 200
     partial = request.headers.get("HX-Request") == "true"
+    # htmx swaps only 2xx answers: in place, the form with its errors must come back as one
+    status = 400 if form.errors and not partial else 200
     name = f"clerk/_{kind}_form.html" if partial else f"clerk/{kind}_form.html"
     return render(request, name, context, status=status)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from app.persistence.db import create_pool
 from app.persistence.files import Pdf
@@ -12,7 +12,8 @@ from app.persistence.mapping import build_mapper
 from app.persistence.repository import Repository
 from app.persistence.store import EventStore
 from app.services.consultations import publish_report
-from app.services.participants import register_participant
+from app.services.participants import keyed_writer_id, register_participant
+from app.services.printing import mark_printed
 from app.services.submissions import SubmissionForm, receive_submission
 from app.settings import Settings
 from app.workers.projector import build_runner
@@ -79,11 +80,15 @@ def consultation(fr: str, en: str, opens_at: datetime, closes_at: datetime) -> C
 def form(rng: random.Random, c: Consultation, at: datetime) -> SubmissionForm:
     channel = rng.choice([Channel.ONLINE, Channel.ONLINE, Channel.MAIL, Channel.PHONE])
     keyed = channel is not Channel.ONLINE
+    token = str(uuid4())
+    name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+    writer = {"name": name, "postal_address": f"{rng.randrange(1, 999)}, rue Principale"}
     return SubmissionForm(
-        form_token=str(uuid4()),
+        form_token=token,
         consultation_id=c.id,
         channel=channel,
-        participant_id=uuid4(),
+        participant_id=keyed_writer_id(token) if keyed else uuid4(),
+        writer=writer if keyed else None,
         text=rng.choice(OPINIONS),
         language=rng.choice(["fr", "fr", "fr", "en"]),
         region=rng.choice(sorted(REGIONS)),
@@ -146,16 +151,22 @@ async def _submissions(
 ) -> int:
     last = min(now, c.closes_at) - 3 * DAY
     span = (last - c.opens_at).total_seconds()
+    keyed: list[UUID] = []
     for _ in range(count):
         at = c.opens_at + timedelta(seconds=rng.uniform(0, span))
         submission_form = form(rng, c, at)
-        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-        personal = {"name": name, "email": f"{name.split()[0].lower()}@courriel.example"}
-        await register_participant(
-            repository, submission_form.participant_id, at=at, personal=personal
-        )
+        if submission_form.writer is None:  # online: registered when they signed in
+            name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+            personal = {"name": name, "email": f"{name.split()[0].lower()}@courriel.example"}
+            await register_participant(
+                repository, submission_form.participant_id, at=at, personal=personal
+            )
+        else:  # keyed by a clerk: their acknowledgments went out with the day's mail
+            keyed.append(Submission.create_id(submission_form.form_token))
         receipt = await receive_submission(repository, submission_form)
         submission = await repository.get(receipt.submission_id, Submission)
         moderate(rng, submission, at + DAY)
         await repository.save(submission)
+    if keyed:
+        await mark_printed(repository, CLERK, last, keyed)
     return count

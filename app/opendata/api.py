@@ -17,7 +17,7 @@ from projections.consultation_queries import Consultation
 from projections.ledger_queries import Counts
 from projections.submission_queries import Submission, published_submissions, submission_by_receipt
 
-STATUSES = ("published", "pending", "refused", "withdrawn")
+STATUSES = ("published", "pending", "refused", "withdrawn", "late")
 PAGE_LIMIT, MAX_PAGE_LIMIT = 20, 100
 
 

@@ -35,7 +35,7 @@ MOMENT: dict[str, Any] = {"type": "string", "format": "date-time"}
 LINK: dict[str, Any] = {"type": "string", "format": "uri"}
 REGION: dict[str, Any] = {"type": "string", "enum": sorted(REGIONS)}
 CHANNEL: dict[str, Any] = {"type": "string", "enum": [c.value for c in Channel]}
-STATUS = ["received", "refusal_proposed", "published", "refused", "withdrawn"]
+STATUS = ["received", "refusal_proposed", "published", "refused", "withdrawn", "late"]
 
 
 def _parameter(name: str, where: str, schema: dict[str, Any], about: str) -> dict[str, Any]:

@@ -103,7 +103,7 @@ async def statistics(request: Request) -> Response:
         "counts": counts,
         "regions": sorted(REGIONS),
         "channels": [c.value for c in Channel],
-        "statuses": ("published", "pending", "refused", "withdrawn"),
+        "statuses": ("published", "pending", "refused", "withdrawn", "late"),
     }
     return render(request, "public/statistics.html", context)
 

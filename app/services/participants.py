@@ -36,6 +36,12 @@ async def register_participant(
     return True
 
 
+def keyed_writer_id(form_token: str) -> UUID:
+    """A letter writer or caller, new with each keying: the same keying sent twice
+    registers them once."""
+    return Participant.create_id(f"keyed:{form_token}")
+
+
 async def registered(
     conn: Conn,
     participant_id: UUID,

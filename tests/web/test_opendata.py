@@ -310,7 +310,7 @@ async def test_the_statistics_count_every_status_and_reconcile(
 ) -> None:
     stats = (await client.get(f"/api/consultations/{world.consultation.id}/statistics")).json()
     assert stats["by_status"] == {
-        "published": 8, "pending": 1, "refused": 1, "withdrawn": 1, "total": 11
+        "published": 8, "pending": 1, "refused": 1, "withdrawn": 1, "late": 0, "total": 11
     }  # fmt: skip
     assert stats["reconciles"] is True
     by_channel = {row["channel"]: row["total"] for row in stats["by_channel"]}
