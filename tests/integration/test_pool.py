@@ -6,6 +6,8 @@ import asyncio
 import time
 
 import asyncpg
+import psycopg
+import pytest
 
 from projections.engine import locks
 
@@ -34,17 +36,34 @@ async def test_an_open_transaction_is_still_rolled_back_when_it_goes_back(
 
 
 async def test_a_lock_attempt_interrupted_midway_leaves_no_lock_behind(
-    pool: asyncpg.Pool,
+    pool: asyncpg.Pool, database_url: str
 ) -> None:
     async with pool.acquire() as conn:
         assert await locks.try_lock(conn, "interrupted")  # its statement now prepared
         await locks.unlock(conn, "interrupted")
         attempt = asyncio.ensure_future(locks.try_lock(conn, "interrupted"))
         await asyncio.sleep(0)  # the statement is sent
-        time.sleep(0.2)  # noqa: ASYNC251 (the server takes the lock, the answer waits)
+        taken_by_the_server(database_url, "interrupted")  # the answer waits, unread
         attempt.cancel()  # before the answer is read
         assert (await asyncio.gather(attempt, return_exceptions=True))[0] is not True
     assert await _released_soon(pool), "the lock outlived the attempt that took it"
+
+
+HELD = (
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2"
+    " AND classid = %s AND objid = hashtext(%s)::oid"
+)
+
+
+def taken_by_the_server(database_url: str, name: str, seconds: float = 5) -> None:
+    """Until the server holds the lock, asked from another connection without letting the
+    event loop run (it would read the answer)."""
+    deadline = time.monotonic() + seconds
+    with psycopg.connect(database_url, autocommit=True) as other:
+        while other.execute(HELD, (locks.LOCK_NAMESPACE, name)).fetchone() == (0,):
+            if time.monotonic() > deadline:
+                pytest.fail(f"the server did not take the lock {name!r} within {seconds} s")
+            time.sleep(0.01)
 
 
 async def _released_soon(pool: asyncpg.Pool) -> bool:

@@ -24,6 +24,7 @@ from projections.engine.runner import Runner
 from projections.public_consultations import PublicConsultations
 from tests.integration.test_services import open_consultation
 from tests.unit.builders import CLOSES_AT, DURING, ORGANIZER
+from tests.waiting import until
 
 
 class RefusesOneExtension(AdminConsultations):
@@ -57,9 +58,8 @@ def errors_of(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 
 
 async def until_logged(caplog: pytest.LogCaptureFixture, count: int) -> None:
-    async with asyncio.timeout(10):
-        while len(errors_of(caplog)) < count:  # noqa: ASYNC110 (the log has no event)
-            await asyncio.sleep(0.02)
+    """The log has no event to wait on: it is looked at every 20 ms."""
+    await until(lambda: len(errors_of(caplog)) >= count, f"{count} errors logged", every=0.02)
 
 
 async def test_a_projection_that_cannot_apply_an_event_is_logged_retried_and_never_skips_it(
@@ -181,9 +181,11 @@ async def test_a_projection_that_keeps_failing_is_tried_less_and_less_often(
         retry_interval=0.05,
         backoff_limit=10,
     )
+    started = asyncio.get_running_loop().time()
     async with running(runner):
-        await asyncio.sleep(1.2)  # tried at 0, 0.05, 0.15, 0.35, 0.75: five errors
-    assert 3 <= len(errors_of(caplog)) <= 7  # at a steady 0.05 s: about 20
+        await until_logged(caplog, 5)  # tried at 0, 0.05, 0.15, 0.35, 0.75 s
+        took = asyncio.get_running_loop().time() - started
+    assert took > 0.5, f"five tries in {took:.2f} s: at a steady 0.05 s, 0.2 s"
 
 
 class FailsToStartOnce(Runner):

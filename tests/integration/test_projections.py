@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import asyncpg
@@ -24,6 +25,7 @@ from projections.registry import all_projections
 from tests.integration.test_projector_processes import snapshot
 from tests.integration.test_services import online_form, open_consultation
 from tests.unit.builders import DURING
+from tests.waiting import until
 
 FIRST, SECOND = StaffId("moderator-1"), StaffId("moderator-2")
 CLERK = StaffId("clerk-1")
@@ -229,8 +231,7 @@ async def test_a_rebuild_that_dies_half_way_leaves_its_indexes_to_the_next_proje
     stop = asyncio.Event()
     task = asyncio.create_task(following.run(stop))
     head = await store.max_notification_id()
-    while await store.max_tracking_id("public_submissions") != head:  # noqa: ASYNC110
-        await asyncio.sleep(0.05)
+    await until(at(store, "public_submissions", head), "the projector that took over caught up")
     stop.set()
     await task
     assert await indexes(pool) == made
@@ -311,6 +312,26 @@ async def test_a_projection_refused_in_a_followed_batch_holds_no_other_back(
         assert await store.max_tracking_id(name) == head
 
 
+def at(store: EventStore, name: str, head: int | None) -> Callable[[], Awaitable[bool]]:
+    """Whether projection `name` has reached `head`."""
+
+    async def reached() -> bool:
+        return await store.max_tracking_id(name) == head
+
+    return reached
+
+
+async def held_by_another(pool: asyncpg.Pool, name: str) -> bool:
+    """Whether some connection of the server holds the projection lock `name`."""
+    count: int = await pool.fetchval(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        " AND classid = $1 AND objid = hashtext($2)::oid AND objsubid = 2",
+        locks.LOCK_NAMESPACE,
+        name,
+    )
+    return count > 0
+
+
 async def test_a_rebuild_interrupted_while_waiting_for_a_lock_gives_the_others_back(
     store: EventStore, pool: asyncpg.Pool
 ) -> None:
@@ -320,8 +341,8 @@ async def test_a_rebuild_interrupted_while_waiting_for_a_lock_gives_the_others_b
         assert await locks.try_lock(other, names[1])
         waiting = Runner(store, build_mapper(), projections, retry_interval=0.05)
         rebuild = asyncio.create_task(waiting.rebuild_all(projections))
-        await asyncio.sleep(0.3)  # it holds names[0] and waits for names[1]
-        rebuild.cancel()
+        await until(lambda: held_by_another(pool, names[0]), f"the rebuild took {names[0]}")
+        rebuild.cancel()  # holding names[0], waiting for names[1]
         await asyncio.gather(rebuild, return_exceptions=True)
         await locks.unlock(other, names[1])
     held = await pool.fetchval(  # pg_locks spans the server: other runs' databases too
@@ -348,11 +369,9 @@ async def test_a_projection_that_lags_holds_no_other_back(
     stop = asyncio.Event()
     task = asyncio.create_task(following.run(stop))
     try:
-        while await store.max_tracking_id("public_consultations") != head:  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
+        await until(at(store, "public_consultations", head), "the others caught up")
         assert (await store.max_tracking_id(lagging.name) or 0) < head  # still on its way
-        while await store.max_tracking_id(lagging.name) != head:  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
+        await until(at(store, lagging.name, head), "the lagging projection caught up")
     finally:
         stop.set()
         await task

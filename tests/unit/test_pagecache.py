@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse, Response
 
 from app.web import pagecache
 from app.web.pagecache import PageCache, render_if_changed
+from tests.waiting import until
 
 KEY = ("http://tribune.test/", "/", "", "fr", "")
 
@@ -54,9 +55,9 @@ async def test_a_failed_render_is_not_shared() -> None:
 async def test_when_the_first_reader_goes_away_the_others_still_get_the_page() -> None:
     pages, page = PageCache(ttl=5), SlowPage()
     first = asyncio.create_task(pages.render_once(KEY, page, reader()))
-    await asyncio.sleep(0.01)
+    await until(lambda: page.renders == 1, "the first reader's render began")
     second = asyncio.create_task(pages.render_once(KEY, page, reader()))
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(0)  # one turn of the loop: the second now waits on that render
     first.cancel()
     with pytest.raises(asyncio.CancelledError):
         await first
@@ -150,8 +151,13 @@ async def test_a_page_that_is_gone_when_rendered_again_is_no_longer_sent() -> No
     page.status = 404  # withdrawn meanwhile, say
     await asyncio.sleep(0.21)
     assert (await serve(reader_of(pages))).status_code == 200  # the kept copy, once more
-    await asyncio.sleep(0.1)  # the render in the background found it gone
-    assert (await serve(reader_of(pages))).status_code == 404
+
+    async def gone() -> bool:  # once the render in the background found it gone
+        response: Response = await serve(reader_of(pages))
+        return response.status_code == 404
+
+    await until(gone, "the page gone, no longer sent")
+    assert page.renders == 3  # the one in the background, and the reader's own
 
 
 async def test_closing_stops_the_renders_in_the_background() -> None:
@@ -160,7 +166,7 @@ async def test_closing_stops_the_renders_in_the_background() -> None:
     await serve(reader_of(pages))
     await asyncio.sleep(0.21)
     await serve(reader_of(pages))  # starts a render in the background
-    await asyncio.sleep(0.05)
+    await until(lambda: page.renders == 2, "the render in the background began")
     await pages.close()
     assert page.renders == 2  # it started, and was stopped before it could finish
     assert pages._refreshing == {}
@@ -199,10 +205,11 @@ async def test_unless_notices_are_heard_such_a_page_is_kept_for_the_ttl() -> Non
 
 async def test_a_render_that_a_notice_overtook_is_kept_for_the_ttl_only() -> None:
     """Its rows may have been read before the change the notice is about."""
-    pages = PageCache(ttl=0.05)
-    serve = kept_until_changed(pages, seconds=0.05)
+    pages, page = PageCache(ttl=0.05), SlowPage(seconds=0.05)
+    pages.following = True
+    serve = pagecache.cached_until_changed(lambda request: "X")(page)
     rendering = asyncio.ensure_future(serve(reader_of(pages)))
-    await asyncio.sleep(0.02)
+    await until(lambda: page.renders == 1, "the render began")
     pages.changed(["Y"])  # any notice: which rows the render read is not known
     await rendering
     await asyncio.sleep(0.12)

@@ -84,11 +84,12 @@ async def event_count(database_url: str) -> int:
 
 
 def wait_for(url: str, seconds: float = 20) -> httpx.Response:
+    """The first answer from `url`; the test fails if none comes within `seconds`."""
     deadline = time.monotonic() + seconds
     while True:
         try:
             return httpx.get(url)
         except httpx.ConnectError:
             if time.monotonic() > deadline:
-                raise
+                pytest.fail(f"tribune serve did not answer at {url} within {seconds} s")
             time.sleep(0.1)

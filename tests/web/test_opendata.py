@@ -241,10 +241,13 @@ async def test_following_next_returns_every_published_submission_exactly_once(
 ) -> None:
     url: str | None = f"/api/consultations/{world.consultation.id}/submissions?limite=3"
     seen: list[str] = []
-    while url:
+    for _ in range(len(world.receipts)):  # three a page: a third as many pages would do
+        if url is None:
+            break
         page = (await client.get(url)).json()
         seen += [item["receipt_number"] for item in page["items"]]
         url = page["next"]
+    assert url is None, "the pages never end: a next page comes round again"
     assert sorted(seen) == sorted(world.receipts)
 
 

@@ -28,7 +28,9 @@ async def cancel(client: httpx.AsyncClient, authorize_url: str) -> httpx.Respons
         page = await idp.get(authorize_url, follow_redirects=True)
         abort = next(f for f in parse_forms(page.text).forms if f.action.endswith("/abort"))
         response = await idp.post(urljoin(str(page.url), abort.action), data=abort.fields)
-        while response.is_redirect:
+        for _ in range(10):  # redirects at the provider, then back to us
+            if not response.is_redirect:
+                break
             target = urljoin(str(response.request.url), response.headers["location"])
             if urlsplit(target).netloc != provider:
                 return await client.get(target)
