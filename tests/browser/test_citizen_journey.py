@@ -18,8 +18,9 @@ from app.persistence.mapping import build_mapper
 from app.persistence.repository import Repository
 from app.persistence.store import EventStore
 from app.services.participants import register_participant
-from domain import ReasonCode, StaffId, Submission
+from domain import ReceiptClaim, normalize_receipt
 from tests.browser.axe import axe_violations, describe
+from tests.moderation import refuse as moderators_refuse
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 ANSWER = "Les bibliothèques doivent garder des postes publics pour participer en ligne."
@@ -158,14 +159,10 @@ async def refuse(database_url: str, number: str) -> None:
     try:
         store = EventStore(pool)
         repository = Repository(store, build_mapper())
-        submission_id = await pool.fetchval(
-            "SELECT submission_id FROM public_submissions WHERE receipt_number = $1",
-            number.replace("-", ""),
-        )
-        s = await repository.get(submission_id, Submission)
-        s.propose_refusal(StaffId("m1"), datetime.now(UTC), ReasonCode("R8"))
-        s.confirm_refusal(StaffId("m2"), datetime.now(UTC))
-        await store.wait("public_submissions", await repository.save(s), timeout=10)
+        claim_id = ReceiptClaim.create_id(normalize_receipt(number))
+        claim = await repository.get(claim_id, ReceiptClaim)
+        position = await moderators_refuse(repository, claim.submission_id)
+        await store.wait("public_submissions", position, timeout=10)
     finally:
         await pool.close()
 
