@@ -1,4 +1,12 @@
-"""Tribune's domain model: pure aggregates, events and rules (no I/O, no clock)."""
+"""Tribune's domain model: pure aggregates, events and rules (no I/O, no clock).
+
+Each event is a class declared in its aggregate (`Submission.Published`) and named by
+the `@event` decorator of the method it runs. The library needs the fields twice: on
+the class, which it stores, and as the method's parameters, which it passes on every
+replay; declaring the class lets the read models name it in their handlers' signatures,
+so mypy checks each field they read. An event's topic is its qualified name: stored
+events are found by it, so a class is never renamed or moved.
+"""
 
 from domain.consultation import Consultation
 from domain.errors import (

@@ -92,7 +92,21 @@ class Consultation(Aggregate):
         check_content(content)
         return cls(id=id, by=by, at=at, **content)
 
-    @event("Drafted")
+    class Drafted(Aggregate.Created):
+        by: StaffId
+        at: datetime
+        title: Bilingual
+        summary: Bilingual
+        body: Bilingual
+        questions: list[Bilingual]
+        opens_at: datetime
+        closes_at: datetime
+        mail_grace_days: int
+        postal_address: str
+        phone: str
+        phone_hours: Bilingual
+
+    @event(Drafted)
     def __init__(
         self,
         id: UUID,
@@ -136,7 +150,12 @@ class Consultation(Aggregate):
         check_content({**self._content(), **changes})
         self._edit(by, at, changes)
 
-    @event("Edited")
+    class Edited(Aggregate.Event):
+        by: StaffId
+        at: datetime
+        changes: dict[str, Any]
+
+    @event(Edited)
     def _edit(self, by: StaffId, at: datetime, changes: dict[str, Any]) -> None:
         self._require(ConsultationStatus.DRAFT)
         for name, value in changes.items():
@@ -150,7 +169,11 @@ class Consultation(Aggregate):
         self._require_questions()
         self._schedule(by, at)
 
-    @event("Scheduled")
+    class Scheduled(Aggregate.Event):
+        by: StaffId
+        at: datetime
+
+    @event(Scheduled)
     def _schedule(self, by: StaffId, at: datetime) -> None:
         self._require(ConsultationStatus.DRAFT)
         self.status = ConsultationStatus.SCHEDULED
@@ -165,7 +188,11 @@ class Consultation(Aggregate):
         self._require_questions()
         self._open(by, at)
 
-    @event("Opened")
+    class Opened(Aggregate.Event):
+        by: StaffId
+        at: datetime
+
+    @event(Opened)
     def _open(self, by: StaffId, at: datetime) -> None:
         self._require(ConsultationStatus.DRAFT, ConsultationStatus.SCHEDULED)
         self.status = ConsultationStatus.SCHEDULED
@@ -178,7 +205,12 @@ class Consultation(Aggregate):
             raise ConsultationClosedError(self.closes_at)
         self._extend_deadline(by, at, new_closes_at)
 
-    @event("DeadlineExtended")
+    class DeadlineExtended(Aggregate.Event):
+        by: StaffId
+        at: datetime
+        new_closes_at: datetime
+
+    @event(DeadlineExtended)
     def _extend_deadline(self, by: StaffId, at: datetime, new_closes_at: datetime) -> None:
         self._require(ConsultationStatus.SCHEDULED)
         if new_closes_at <= self.closes_at:
@@ -195,7 +227,12 @@ class Consultation(Aggregate):
             raise ConsultationNotOpenError(self.opens_at)
         self._close_early(by, at, reason)
 
-    @event("ClosedEarly")
+    class ClosedEarly(Aggregate.Event):
+        by: StaffId
+        at: datetime
+        reason: str
+
+    @event(ClosedEarly)
     def _close_early(self, by: StaffId, at: datetime, reason: str) -> None:
         self._require(ConsultationStatus.SCHEDULED)
         self.closes_at = at
@@ -209,7 +246,12 @@ class Consultation(Aggregate):
             raise ConsultationClosedError(self.closes_at)
         self._cancel(by, at, reason)
 
-    @event("Cancelled")
+    class Cancelled(Aggregate.Event):
+        by: StaffId
+        at: datetime
+        reason: str
+
+    @event(Cancelled)
     def _cancel(self, by: StaffId, at: datetime, reason: str) -> None:
         self._require(ConsultationStatus.DRAFT, ConsultationStatus.SCHEDULED)
         self.status = ConsultationStatus.CANCELLED
@@ -224,7 +266,13 @@ class Consultation(Aggregate):
             raise ConsultationNotFinishedError(self.mail_deadline)
         self._publish_report(by, at, summary, document)
 
-    @event("ReportPublished")
+    class ReportPublished(Aggregate.Event):
+        by: StaffId
+        at: datetime
+        summary: Bilingual
+        document: str
+
+    @event(ReportPublished)
     def _publish_report(self, by: StaffId, at: datetime, summary: Bilingual, document: str) -> None:
         self._require(ConsultationStatus.SCHEDULED)
         if self.report_published_at is not None:
@@ -250,7 +298,15 @@ class Consultation(Aggregate):
             raise InvalidContentError("a document has a positive size in bytes")
         self._attach_document(by, at, document_id, title, filename, size)
 
-    @event("DocumentAttached")
+    class DocumentAttached(Aggregate.Event):
+        by: StaffId
+        at: datetime
+        document_id: UUID
+        title: Bilingual
+        filename: str
+        size: int
+
+    @event(DocumentAttached)
     def _attach_document(
         self,
         by: StaffId,
@@ -271,7 +327,12 @@ class Consultation(Aggregate):
         require_plausible(at)
         self._remove_document(by, at, document_id)
 
-    @event("DocumentRemoved")
+    class DocumentRemoved(Aggregate.Event):
+        by: StaffId
+        at: datetime
+        document_id: UUID
+
+    @event(DocumentRemoved)
     def _remove_document(self, by: StaffId, at: datetime, document_id: UUID) -> None:
         self._require(ConsultationStatus.DRAFT, ConsultationStatus.SCHEDULED)
         index = self._document_index(document_id)

@@ -42,7 +42,13 @@ class Participant(Aggregate):
             raise InvalidRegionError(region)
         return cls(id=id, at=at, identity_hash=identity_hash, region=region, sealed=sealed)
 
-    @event("Registered")
+    class Registered(Aggregate.Created):
+        at: datetime
+        identity_hash: str | None
+        region: str | None
+        sealed: str
+
+    @event(Registered)
     def __init__(
         self,
         id: UUID,
@@ -65,7 +71,11 @@ class Participant(Aggregate):
     def change_contact(self, at: datetime, sealed: str) -> None:
         self._change_contact(at, sealed)
 
-    @event("ContactChanged")
+    class ContactChanged(Aggregate.Event):
+        at: datetime
+        sealed: str
+
+    @event(ContactChanged)
     def _change_contact(self, at: datetime, sealed: str) -> None:
         self._require_not_erased()
         self.sealed = sealed
@@ -74,7 +84,10 @@ class Participant(Aggregate):
         """Forget the person; the region stays, in clear, for statistics only."""
         self._erase(at)
 
-    @event("Erased")
+    class Erased(Aggregate.Event):
+        at: datetime
+
+    @event(Erased)
     def _erase(self, at: datetime) -> None:
         self._require_not_erased()
         self.sealed = None

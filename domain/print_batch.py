@@ -34,7 +34,13 @@ class PrintBatch(Aggregate):
         ids = sorted(set(submission_ids), key=str)
         return cls(id=cls.create_id(kind, ids), by=by, at=at, submission_ids=ids, kind=kind)
 
-    @event("Printed")
+    class Printed(Aggregate.Created):
+        by: StaffId
+        at: datetime
+        submission_ids: list[UUID]
+        kind: str
+
+    @event(Printed)
     def __init__(
         self, id: UUID, *, by: StaffId, at: datetime, submission_ids: list[UUID], kind: str
     ) -> None:

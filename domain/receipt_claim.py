@@ -20,7 +20,11 @@ class ReceiptClaim(Aggregate):
     def create_id(number: str) -> UUID:
         return uuid5(RECEIPT_NAMESPACE, number)
 
-    @event("Claimed")
+    class Claimed(Aggregate.Created):
+        number: str
+        submission_id: UUID
+
+    @event(Claimed)
     def __init__(self, number: str, submission_id: UUID) -> None:
         self.number = number
         self.submission_id = submission_id

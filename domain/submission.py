@@ -119,7 +119,26 @@ class Submission(Aggregate):
             submission._record_late(late)
         return submission
 
-    @event("Received")
+    class Received(Aggregate.Created):
+        consultation_id: UUID
+        channel: str
+        participant_id: UUID
+        text: str
+        language: str
+        region: str | None
+        received_at: datetime
+        postmarked_at: datetime | None
+        call_started_at: datetime | None
+        keyed_by: StaffId | None
+        source_reference: str | None
+        show_name: bool
+        receipt_number: str
+        # Added later: events stored before lack them, and the aggregate gets None.
+        sealed: str | None = None
+        brief_size: int | None = None
+        brief_sha256: str | None = None
+
+    @event(Received)
     def __init__(
         self,
         id: UUID,
@@ -165,7 +184,10 @@ class Submission(Aggregate):
         self.withdrawn_at: datetime | None = None
         self.late_reason: str | None = None
 
-    @event("ReceivedLate")
+    class ReceivedLate(Aggregate.Event):
+        reason: str
+
+    @event(ReceivedLate)
     def _record_late(self, reason: str) -> None:
         """Saved with `Received`: the letter missed the postmark or grace rule."""
         self.status = Status.LATE
@@ -180,7 +202,13 @@ class Submission(Aggregate):
         validate_text(text)
         self._correct_transcription(by, at, text, self.text)
 
-    @event("TranscriptionCorrected")
+    class TranscriptionCorrected(Aggregate.Event):
+        by: StaffId
+        at: datetime
+        text: str
+        previous_text: str
+
+    @event(TranscriptionCorrected)
     def _correct_transcription(
         self, by: StaffId, at: datetime, text: str, previous_text: str
     ) -> None:
@@ -198,7 +226,11 @@ class Submission(Aggregate):
             raise ConsultationClosedError(closes_at)
         self._withdraw(by, at)
 
-    @event("Withdrawn")
+    class Withdrawn(Aggregate.Event):
+        by: UUID
+        at: datetime
+
+    @event(Withdrawn)
     def _withdraw(self, by: UUID, at: datetime) -> None:
         self._become_withdrawn(at)
 
@@ -216,7 +248,12 @@ class Submission(Aggregate):
             raise ConsultationClosedError(closes_at)
         self._withdraw_on_request(clerk, at, via)
 
-    @event("WithdrawnOnRequest")
+    class WithdrawnOnRequest(Aggregate.Event):
+        recorded_by: StaffId
+        at: datetime
+        requested_via: str
+
+    @event(WithdrawnOnRequest)
     def _withdraw_on_request(self, recorded_by: StaffId, at: datetime, requested_via: str) -> None:
         self._become_withdrawn(at)  # the same effect as the author's own
 
@@ -226,7 +263,12 @@ class Submission(Aggregate):
         validate_text(text)
         self._appeal(by, at, text)
 
-    @event("Appealed")
+    class Appealed(Aggregate.Event):
+        by: UUID
+        at: datetime
+        text: str
+
+    @event(Appealed)
     def _appeal(self, by: UUID, at: datetime, text: str) -> None:
         self._become_appealed(text)
 
@@ -247,7 +289,13 @@ class Submission(Aggregate):
         validate_text(text)
         self._appeal_on_request(clerk, at, text, via)
 
-    @event("AppealedOnRequest")
+    class AppealedOnRequest(Aggregate.Event):
+        recorded_by: StaffId
+        at: datetime
+        text: str
+        requested_via: str
+
+    @event(AppealedOnRequest)
     def _appeal_on_request(
         self, recorded_by: StaffId, at: datetime, text: str, requested_via: str
     ) -> None:
@@ -272,7 +320,12 @@ class Submission(Aggregate):
             raise InvalidRedactionError(error) from None
         self._publish(by, at, spans)
 
-    @event("Published")
+    class Published(Aggregate.Event):
+        by: StaffId
+        at: datetime
+        redactions: list[tuple[int, int, str]]
+
+    @event(Published)
     def _publish(self, by: StaffId, at: datetime, redactions: list[tuple[int, int, str]]) -> None:
         self._require_pending()
         spans = sorted(Redaction(s, e, ReasonCode(r)) for s, e, r in redactions)
@@ -289,7 +342,13 @@ class Submission(Aggregate):
         validate_text(note, max_length=MAX_NOTE_LENGTH, allow_empty=True)
         self._propose_refusal(by, at, ReasonCode(reason).value, note)
 
-    @event("RefusalProposed")
+    class RefusalProposed(Aggregate.Event):
+        by: StaffId
+        at: datetime
+        reason: str
+        note: str
+
+    @event(RefusalProposed)
     def _propose_refusal(self, by: StaffId, at: datetime, reason: str, note: str) -> None:
         self._require_pending()
         self.status = Status.REFUSAL_PROPOSED
@@ -301,7 +360,11 @@ class Submission(Aggregate):
         self._require_second_moderator(by)
         self._confirm_refusal(by, at)
 
-    @event("Refused")
+    class Refused(Aggregate.Event):
+        by: StaffId
+        at: datetime
+
+    @event(Refused)
     def _confirm_refusal(self, by: StaffId, at: datetime) -> None:
         self._require_refusal_proposed()
         self.status = Status.REFUSED
@@ -312,7 +375,11 @@ class Submission(Aggregate):
         self._require_second_moderator(by)
         self._overturn_refusal(by, at)
 
-    @event("RefusalOverturned")
+    class RefusalOverturned(Aggregate.Event):
+        by: StaffId
+        at: datetime
+
+    @event(RefusalOverturned)
     def _overturn_refusal(self, by: StaffId, at: datetime) -> None:
         self._require_refusal_proposed()
         self.status = Status.RECEIVED
@@ -325,7 +392,13 @@ class Submission(Aggregate):
         validate_text(note, max_length=MAX_NOTE_LENGTH, allow_empty=True)
         self._decide_appeal(by, at, bool(granted), note)
 
-    @event("AppealDecided")
+    class AppealDecided(Aggregate.Event):
+        by: StaffId
+        at: datetime
+        granted: bool
+        note: str
+
+    @event(AppealDecided)
     def _decide_appeal(self, by: StaffId, at: datetime, granted: bool, note: str) -> None:
         self._require_not_withdrawn()
         if self.appeal_status is not AppealStatus.PENDING:
