@@ -12,10 +12,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from domain import Consultation
 from projections import consultation_queries
 from projections.engine.base import Projection
 from projections.engine.batch import Batch, Table
 from projections.engine.recorded import event_name
+from projections.events import Acted
 from projections.public_consultations import CONSULTATION_EVENTS, CONTENT_TYPES
 from projections.public_consultations import CONSULTATIONS as PUBLIC_CONSULTATIONS
 
@@ -61,7 +63,7 @@ class AdminConsultations(Projection):
     tables = (CONSULTATIONS, HISTORY)
     handles = CONSULTATION_EVENTS
 
-    def _record(self, batch: Batch, e: Any, position: int, **details: Any) -> None:
+    def _record(self, batch: Batch, e: Acted, position: int, **details: Any) -> None:
         batch.insert(
             HISTORY,
             position=position,
@@ -72,7 +74,7 @@ class AdminConsultations(Projection):
             details=json.dumps(_plain(details)),
         )
 
-    def _set(self, batch: Batch, e: Any, **columns: Any) -> None:
+    def _set(self, batch: Batch, e: Acted, **columns: Any) -> None:
         values = {k: _column(k, v) for k, v in columns.items()}
         batch.update(
             CONSULTATIONS,
@@ -82,7 +84,7 @@ class AdminConsultations(Projection):
             **values,
         )
 
-    def consultation_drafted(self, batch: Batch, e: Any, position: int) -> None:
+    def consultation_drafted(self, batch: Batch, e: Consultation.Drafted, position: int) -> None:
         row = {k: _column(k, getattr(e, k)) for k in CONTENT_TYPES}
         batch.insert(
             CONSULTATIONS,
@@ -94,31 +96,41 @@ class AdminConsultations(Projection):
         )
         self._record(batch, e, position, title=e.title)
 
-    def consultation_edited(self, batch: Batch, e: Any, position: int) -> None:
+    def consultation_edited(self, batch: Batch, e: Consultation.Edited, position: int) -> None:
         self._set(batch, e, **e.changes)
         self._record(batch, e, position, fields=sorted(e.changes))
 
-    def consultation_scheduled(self, batch: Batch, e: Any, position: int) -> None:
+    def consultation_scheduled(
+        self, batch: Batch, e: Consultation.Scheduled, position: int
+    ) -> None:
         self._set(batch, e, status="scheduled")
         self._record(batch, e, position)
 
-    def consultation_opened(self, batch: Batch, e: Any, position: int) -> None:
+    def consultation_opened(self, batch: Batch, e: Consultation.Opened, position: int) -> None:
         self._set(batch, e, status="scheduled", opens_at=e.at)
         self._record(batch, e, position)
 
-    def consultation_deadline_extended(self, batch: Batch, e: Any, position: int) -> None:
+    def consultation_deadline_extended(
+        self, batch: Batch, e: Consultation.DeadlineExtended, position: int
+    ) -> None:
         self._set(batch, e, closes_at=e.new_closes_at)
         self._record(batch, e, position, new_closes_at=e.new_closes_at)
 
-    def consultation_closed_early(self, batch: Batch, e: Any, position: int) -> None:
+    def consultation_closed_early(
+        self, batch: Batch, e: Consultation.ClosedEarly, position: int
+    ) -> None:
         self._set(batch, e, closes_at=e.at, closed_early_reason=e.reason)
         self._record(batch, e, position, reason=e.reason)
 
-    def consultation_cancelled(self, batch: Batch, e: Any, position: int) -> None:
+    def consultation_cancelled(
+        self, batch: Batch, e: Consultation.Cancelled, position: int
+    ) -> None:
         self._set(batch, e, status="cancelled", cancelled_reason=e.reason)
         self._record(batch, e, position, reason=e.reason)
 
-    def consultation_report_published(self, batch: Batch, e: Any, position: int) -> None:
+    def consultation_report_published(
+        self, batch: Batch, e: Consultation.ReportPublished, position: int
+    ) -> None:
         self._set(
             batch,
             e,
@@ -128,7 +140,9 @@ class AdminConsultations(Projection):
         )
         self._record(batch, e, position, document=e.document)
 
-    def consultation_document_attached(self, batch: Batch, e: Any, position: int) -> None:
+    def consultation_document_attached(
+        self, batch: Batch, e: Consultation.DocumentAttached, position: int
+    ) -> None:
         document = {"id": e.document_id, "title": e.title, "filename": e.filename, "size": e.size}
         self._set(batch, e)
         batch.execute(
@@ -139,7 +153,9 @@ class AdminConsultations(Projection):
         )
         self._record(batch, e, position, **document)
 
-    def consultation_document_removed(self, batch: Batch, e: Any, position: int) -> None:
+    def consultation_document_removed(
+        self, batch: Batch, e: Consultation.DocumentRemoved, position: int
+    ) -> None:
         self._set(batch, e)
         batch.execute(
             "UPDATE admin_consultations SET documents = coalesce((SELECT jsonb_agg(d ORDER BY n)"

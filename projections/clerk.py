@@ -6,7 +6,7 @@ by the pages that need them, through the vault, from `private_participants`.
 
 from __future__ import annotations
 
-from typing import Any
+from eventsourcing.domain import Aggregate
 
 from domain import PrintBatch, Status, Submission
 from projections.engine.base import Projection, events_of
@@ -65,7 +65,7 @@ class ClerkSubmissions(Projection):
         "AppealDecided",
     ) + events_of(PrintBatch, "Printed")
 
-    def submission_received(self, batch: Batch, e: Any, _: int) -> None:
+    def submission_received(self, batch: Batch, e: Submission.Received, _: int) -> None:
         batch.insert(
             SUBMISSIONS,
             submission_id=e.originator_id,
@@ -86,10 +86,12 @@ class ClerkSubmissions(Projection):
             printed_by=None,
         )
 
-    def submission_received_late(self, batch: Batch, e: Any, _: int) -> None:
+    def submission_received_late(self, batch: Batch, e: Submission.ReceivedLate, _: int) -> None:
         batch.update(SUBMISSIONS, e.originator_id, status=Status.LATE.value, late_reason=e.reason)
 
-    def submission_transcription_corrected(self, batch: Batch, e: Any, position: int) -> None:
+    def submission_transcription_corrected(
+        self, batch: Batch, e: Submission.TranscriptionCorrected, position: int
+    ) -> None:
         batch.insert(
             CORRECTIONS,
             position=position,
@@ -100,31 +102,39 @@ class ClerkSubmissions(Projection):
             text=e.text,
         )
 
-    def _status(self, batch: Batch, e: Any, status: Status, decided: bool = True) -> None:
+    def _status(
+        self, batch: Batch, e: Aggregate.Event, status: Status, decided: bool = True
+    ) -> None:
         batch.update(SUBMISSIONS, e.originator_id, status=status.value, decided=decided)
 
-    def submission_published(self, batch: Batch, e: Any, _: int) -> None:
+    def submission_published(self, batch: Batch, e: Submission.Published, _: int) -> None:
         self._status(batch, e, Status.PUBLISHED)
 
-    def submission_refusal_proposed(self, batch: Batch, e: Any, _: int) -> None:
+    def submission_refusal_proposed(
+        self, batch: Batch, e: Submission.RefusalProposed, _: int
+    ) -> None:
         self._status(batch, e, Status.REFUSAL_PROPOSED)
 
-    def submission_refused(self, batch: Batch, e: Any, _: int) -> None:
+    def submission_refused(self, batch: Batch, e: Submission.Refused, _: int) -> None:
         self._status(batch, e, Status.REFUSED)
 
-    def submission_refusal_overturned(self, batch: Batch, e: Any, _: int) -> None:
+    def submission_refusal_overturned(
+        self, batch: Batch, e: Submission.RefusalOverturned, _: int
+    ) -> None:
         self._status(batch, e, Status.RECEIVED)  # moderation has started: still decided
 
-    def submission_withdrawn(self, batch: Batch, e: Any, _: int) -> None:
+    def submission_withdrawn(self, batch: Batch, e: Submission.Withdrawn, _: int) -> None:
         batch.update(SUBMISSIONS, e.originator_id, status=Status.WITHDRAWN.value)
 
-    def submission_withdrawn_on_request(self, batch: Batch, e: Any, position: int) -> None:
-        self.submission_withdrawn(batch, e, position)
+    def submission_withdrawn_on_request(
+        self, batch: Batch, e: Submission.WithdrawnOnRequest, _: int
+    ) -> None:
+        batch.update(SUBMISSIONS, e.originator_id, status=Status.WITHDRAWN.value)  # the same
 
-    def submission_appeal_decided(self, batch: Batch, e: Any, _: int) -> None:
+    def submission_appeal_decided(self, batch: Batch, e: Submission.AppealDecided, _: int) -> None:
         if e.granted:
             self._status(batch, e, Status.PUBLISHED)
 
-    def print_batch_printed(self, batch: Batch, e: Any, _: int) -> None:
+    def print_batch_printed(self, batch: Batch, e: PrintBatch.Printed, _: int) -> None:
         for submission_id in e.submission_ids:
             batch.update(SUBMISSIONS, submission_id, printed_at=e.at, printed_by=e.by)

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
+
 from domain import Channel, Submission
 from projections.engine.base import Projection, events_of, rows_for
 from projections.engine.batch import Batch, Table
@@ -88,7 +90,7 @@ class OutgoingEmail(Projection):
         self._known = {r["submission_id"]: dict(r) for r in rows}
 
     def _mail(
-        self, batch: Batch, e: Any, position: int, kind: str, reasons: str | None = None
+        self, batch: Batch, e: Aggregate.Event, position: int, kind: str, reasons: str | None = None
     ) -> None:
         known = self._known.get(e.originator_id)
         if known is None:  # received by mail or phone: no email
@@ -106,7 +108,7 @@ class OutgoingEmail(Projection):
             created_at=e.timestamp,
         )
 
-    def submission_received(self, batch: Batch, e: Any, position: int) -> None:
+    def submission_received(self, batch: Batch, e: Submission.Received, position: int) -> None:
         if e.channel != Channel.ONLINE:
             return
         known = {
@@ -121,34 +123,42 @@ class OutgoingEmail(Projection):
         batch.insert(KNOWN, **known)
         self._mail(batch, e, position, RECEIVED)
 
-    def submission_published(self, batch: Batch, e: Any, position: int) -> None:
+    def submission_published(self, batch: Batch, e: Submission.Published, position: int) -> None:
         reasons = ",".join(sorted({str(r[2]) for r in e.redactions})) or None
         self._mail(batch, e, position, PUBLISHED, reasons)
 
-    def submission_refusal_proposed(self, batch: Batch, e: Any, _: int) -> None:
+    def submission_refusal_proposed(
+        self, batch: Batch, e: Submission.RefusalProposed, _: int
+    ) -> None:
         """No email yet (a second moderator decides), but the reason is kept."""
         if e.originator_id in self._known:
             self._known[e.originator_id]["refusal_reason"] = e.reason
             batch.update(KNOWN, e.originator_id, refusal_reason=e.reason)
 
-    def submission_refused(self, batch: Batch, e: Any, position: int) -> None:
+    def submission_refused(self, batch: Batch, e: Submission.Refused, position: int) -> None:
         reason = self._known.get(e.originator_id, {}).get("refusal_reason")
         self._mail(batch, e, position, REFUSED, reason)
 
-    def submission_withdrawn(self, batch: Batch, e: Any, position: int) -> None:
+    def submission_withdrawn(self, batch: Batch, e: Submission.Withdrawn, position: int) -> None:
         self._mail(batch, e, position, WITHDRAWN)
 
-    def submission_withdrawn_on_request(self, batch: Batch, e: Any, position: int) -> None:
+    def submission_withdrawn_on_request(
+        self, batch: Batch, e: Submission.WithdrawnOnRequest, position: int
+    ) -> None:
         """An online author who asked by mail or phone is told by email all the same."""
         self._mail(batch, e, position, WITHDRAWN)
 
-    def submission_appealed(self, batch: Batch, e: Any, position: int) -> None:
+    def submission_appealed(self, batch: Batch, e: Submission.Appealed, position: int) -> None:
         self._mail(batch, e, position, APPEALED)
 
-    def submission_appealed_on_request(self, batch: Batch, e: Any, position: int) -> None:
+    def submission_appealed_on_request(
+        self, batch: Batch, e: Submission.AppealedOnRequest, position: int
+    ) -> None:
         self._mail(batch, e, position, APPEALED)
 
-    def submission_appeal_decided(self, batch: Batch, e: Any, position: int) -> None:
+    def submission_appeal_decided(
+        self, batch: Batch, e: Submission.AppealDecided, position: int
+    ) -> None:
         if e.granted:
             self._mail(batch, e, position, APPEAL_GRANTED)
         else:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from eventsourcing.domain import Aggregate
+
 from domain import Consultation
 from projections.engine.base import Projection, events_of
 from projections.engine.batch import Batch, Table
@@ -62,34 +64,38 @@ class PublicConsultations(Projection):
     tables = (CONSULTATIONS,)
     handles = CONSULTATION_EVENTS
 
-    def _set(self, batch: Batch, event: Any, **columns: Any) -> None:
+    def _set(self, batch: Batch, event: Aggregate.Event, **columns: Any) -> None:
         values = {k: _column(k, v) for k, v in columns.items()}
         batch.update(CONSULTATIONS, event.originator_id, **values)
 
-    def consultation_drafted(self, batch: Batch, e: Any, _: int) -> None:
+    def consultation_drafted(self, batch: Batch, e: Consultation.Drafted, _: int) -> None:
         fields = {k: getattr(e, k) for k in CONSULTATIONS.types if hasattr(e, k)}
         row = {k: _column(k, v) for k, v in fields.items()}
         batch.insert(CONSULTATIONS, consultation_id=e.originator_id, status="draft", **row)
 
-    def consultation_edited(self, batch: Batch, e: Any, _: int) -> None:
+    def consultation_edited(self, batch: Batch, e: Consultation.Edited, _: int) -> None:
         self._set(batch, e, **e.changes)
 
-    def consultation_scheduled(self, batch: Batch, e: Any, _: int) -> None:
+    def consultation_scheduled(self, batch: Batch, e: Consultation.Scheduled, _: int) -> None:
         self._set(batch, e, status="scheduled")
 
-    def consultation_opened(self, batch: Batch, e: Any, _: int) -> None:
+    def consultation_opened(self, batch: Batch, e: Consultation.Opened, _: int) -> None:
         self._set(batch, e, status="scheduled", opens_at=e.at)
 
-    def consultation_deadline_extended(self, batch: Batch, e: Any, _: int) -> None:
+    def consultation_deadline_extended(
+        self, batch: Batch, e: Consultation.DeadlineExtended, _: int
+    ) -> None:
         self._set(batch, e, closes_at=e.new_closes_at)
 
-    def consultation_closed_early(self, batch: Batch, e: Any, _: int) -> None:
+    def consultation_closed_early(self, batch: Batch, e: Consultation.ClosedEarly, _: int) -> None:
         self._set(batch, e, closes_at=e.at, closed_early_reason=e.reason)
 
-    def consultation_cancelled(self, batch: Batch, e: Any, _: int) -> None:
+    def consultation_cancelled(self, batch: Batch, e: Consultation.Cancelled, _: int) -> None:
         self._set(batch, e, status="cancelled", cancelled_reason=e.reason)
 
-    def consultation_report_published(self, batch: Batch, e: Any, _: int) -> None:
+    def consultation_report_published(
+        self, batch: Batch, e: Consultation.ReportPublished, _: int
+    ) -> None:
         self._set(
             batch,
             e,
@@ -98,7 +104,9 @@ class PublicConsultations(Projection):
             report_published_at=e.at,
         )
 
-    def consultation_document_attached(self, batch: Batch, e: Any, _: int) -> None:
+    def consultation_document_attached(
+        self, batch: Batch, e: Consultation.DocumentAttached, _: int
+    ) -> None:
         document = {
             "id": str(e.document_id),
             "title": e.title,
@@ -112,7 +120,9 @@ class PublicConsultations(Projection):
             json.dumps([document]),
         )
 
-    def consultation_document_removed(self, batch: Batch, e: Any, _: int) -> None:
+    def consultation_document_removed(
+        self, batch: Batch, e: Consultation.DocumentRemoved, _: int
+    ) -> None:
         batch.execute(
             "UPDATE public_consultations SET documents = coalesce((SELECT jsonb_agg(d ORDER BY n)"
             " FROM jsonb_array_elements(documents) WITH ORDINALITY AS x(d, n)"

@@ -9,66 +9,18 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
 from domain import Participant, Submission, redact
 from projections.engine.base import Projection, carried_over, events_of, rows_for
-from projections.engine.batch import Batch, Table
+from projections.engine.batch import Batch
 from projections.engine.recorded import Recorded
+from projections.events import Acted, Dated
+from projections.public_submission_tables import COUNTS, LEDGER, PARTICIPANTS, SUBMISSIONS, TEXTS
 
-SUBMISSIONS = Table(
-    "public_submissions",
-    key="submission_id",
-    types={
-        "submission_id": "uuid",
-        "consultation_id": "uuid",
-        "receipt_number": "text",
-        "channel": "text",
-        "language": "text",
-        "region": "text",
-        "status": "text",
-        "appeal_status": "text",
-        "refusal_reason": "text",
-        "received_at": "timestamptz",
-        "published_at": "timestamptz",
-        "text": "text",
-        "display_name": "text",
-        "participant_id": "uuid",
-        "show_name": "boolean",
-    },
-)
-PARTICIPANTS = Table(
-    "private_participants",
-    key="participant_id",
-    types={
-        "participant_id": "uuid",
-        "sealed": "text",
-        "region": "text",
-        "erased_at": "timestamptz",
-    },
-)
 # Opens sealed personal fields with the person's key; None once the key is destroyed.
 OpenSealed = Callable[[bytes | None, str | None], dict[str, str] | None]
-TEXTS = Table(
-    "private_submission_texts",
-    key="submission_id",
-    types={"submission_id": "uuid", "text": "text", "sealed": "text"},
-)
-LEDGER = Table(
-    "public_ledger",
-    key="notification_id",
-    types={
-        "notification_id": "bigint",
-        "consultation_id": "uuid",
-        "submission_id": "uuid",
-        "receipt_number": "text",
-        "decision": "text",
-        "reason_codes": "text",
-        "moderator": "text",
-        "decided_at": "timestamptz",
-    },
-)
-COUNTS = Table("public_counts", key="consultation_id", types={})
 PARTICIPANT_TOPICS = get_topic(Participant) + "."
 
 
@@ -170,7 +122,19 @@ class PublicSubmissions(Projection):
         return known
 
     def _decide(
-        self, batch: Batch, e: Any, position: int, decision: str, reasons: str | None = None
+        self, batch: Batch, e: Acted, position: int, decision: str, reasons: str | None = None
+    ) -> None:
+        """A moderator's decision, in the ledger under their pseudonym."""
+        self._enter(batch, e, position, decision, reasons, self.pseudonym(e.by))
+
+    def _enter(
+        self,
+        batch: Batch,
+        e: Dated,
+        position: int,
+        decision: str,
+        reasons: str | None,
+        moderator: str | None,
     ) -> None:
         known = self._known[e.originator_id]
         batch.insert(
@@ -181,18 +145,20 @@ class PublicSubmissions(Projection):
             receipt_number=known["receipt_number"],
             decision=decision,
             reason_codes=reasons,
-            moderator=self.pseudonym(e.by) if decision != "withdrawn" else None,
+            moderator=moderator,
             decided_at=e.at,
         )
 
-    def _set(self, batch: Batch, e: Any, **columns: Any) -> None:
+    def _set(self, batch: Batch, e: Aggregate.Event, **columns: Any) -> None:
         batch.update(SUBMISSIONS, e.originator_id, **columns)
 
-    def participant_registered(self, batch: Batch, e: Any, _: int) -> None:
+    def participant_registered(self, batch: Batch, e: Participant.Registered, _: int) -> None:
         self._people.setdefault(e.originator_id, {})["sealed"] = e.sealed
         batch.insert(PARTICIPANTS, participant_id=e.originator_id, sealed=e.sealed, region=e.region)
 
-    def participant_contact_changed(self, batch: Batch, e: Any, _: int) -> None:
+    def participant_contact_changed(
+        self, batch: Batch, e: Participant.ContactChanged, _: int
+    ) -> None:
         self._people.setdefault(e.originator_id, {})["sealed"] = e.sealed
         batch.update(PARTICIPANTS, e.originator_id, sealed=e.sealed)
         batch.execute(
@@ -202,7 +168,7 @@ class PublicSubmissions(Projection):
             self._name(e.originator_id),
         )
 
-    def participant_erased(self, batch: Batch, e: Any, _: int) -> None:
+    def participant_erased(self, batch: Batch, e: Participant.Erased, _: int) -> None:
         # No key, no sealed fields: as the tables say once this batch is written, which
         # the next batch of a replay reads from here (`carried`), not from them.
         self._people[e.originator_id] = {"key": None, "sealed": None}
@@ -212,7 +178,7 @@ class PublicSubmissions(Projection):
             e.originator_id,
         )
 
-    def submission_received(self, batch: Batch, e: Any, _: int) -> None:
+    def submission_received(self, batch: Batch, e: Submission.Received, _: int) -> None:
         self._known[e.originator_id] = {
             "consultation_id": e.consultation_id,
             "receipt_number": e.receipt_number,
@@ -238,15 +204,17 @@ class PublicSubmissions(Projection):
         sealed = getattr(e, "sealed", None)  # events stored before postal codes lack it
         batch.insert(TEXTS, submission_id=e.originator_id, text=e.text, sealed=sealed)
 
-    def submission_received_late(self, batch: Batch, e: Any, _: int) -> None:
+    def submission_received_late(self, batch: Batch, e: Submission.ReceivedLate, _: int) -> None:
         """Recorded and counted as late; never moderated, so never on the ledger."""
         self._set(batch, e, status="late")
 
-    def submission_transcription_corrected(self, batch: Batch, e: Any, _: int) -> None:
+    def submission_transcription_corrected(
+        self, batch: Batch, e: Submission.TranscriptionCorrected, _: int
+    ) -> None:
         self._known[e.originator_id]["text"] = e.text
         batch.update(TEXTS, e.originator_id, text=e.text)
 
-    def submission_published(self, batch: Batch, e: Any, position: int) -> None:
+    def submission_published(self, batch: Batch, e: Submission.Published, position: int) -> None:
         text = redact(self._known[e.originator_id]["text"], e.redactions)
         name = self._shown_name(e.originator_id)
         self._set(batch, e, status="published", published_at=e.at, text=text, display_name=name)
@@ -254,34 +222,53 @@ class PublicSubmissions(Projection):
         decision = "published_with_redactions" if e.redactions else "published"
         self._decide(batch, e, position, decision, reasons)
 
-    def submission_refusal_proposed(self, batch: Batch, e: Any, position: int) -> None:
+    def submission_refusal_proposed(
+        self, batch: Batch, e: Submission.RefusalProposed, position: int
+    ) -> None:
         self._known[e.originator_id]["refusal_reason"] = e.reason
         self._set(batch, e, status="refusal_proposed", refusal_reason=e.reason)
         self._decide(batch, e, position, "refusal_proposed", e.reason)
 
-    def submission_refused(self, batch: Batch, e: Any, position: int) -> None:
+    def submission_refused(self, batch: Batch, e: Submission.Refused, position: int) -> None:
         self._set(batch, e, status="refused")
         self._decide(batch, e, position, "refused", self._known[e.originator_id]["refusal_reason"])
 
-    def submission_refusal_overturned(self, batch: Batch, e: Any, position: int) -> None:
+    def submission_refusal_overturned(
+        self, batch: Batch, e: Submission.RefusalOverturned, position: int
+    ) -> None:
         self._known[e.originator_id]["refusal_reason"] = None
         self._set(batch, e, status="received", refusal_reason=None)
         self._decide(batch, e, position, "refusal_overturned")
 
-    def submission_withdrawn(self, batch: Batch, e: Any, position: int) -> None:
+    def submission_withdrawn(self, batch: Batch, e: Submission.Withdrawn, position: int) -> None:
+        self._withdraw(batch, e, position)
+
+    def submission_withdrawn_on_request(
+        self, batch: Batch, e: Submission.WithdrawnOnRequest, position: int
+    ) -> None:
+        self._withdraw(batch, e, position)  # asked by mail or phone: the same
+
+    def _withdraw(
+        self,
+        batch: Batch,
+        e: Submission.Withdrawn | Submission.WithdrawnOnRequest,
+        position: int,
+    ) -> None:
+        """The author's own act, even when a clerk recorded it: no moderator on the ledger."""
         self._set(batch, e, status="withdrawn", text=None, display_name=None)
-        self._decide(batch, e, position, "withdrawn")
+        self._enter(batch, e, position, "withdrawn", None, None)
 
-    def submission_withdrawn_on_request(self, batch: Batch, e: Any, position: int) -> None:
-        self.submission_withdrawn(batch, e, position)  # asked by mail or phone: the same
-
-    def submission_appealed(self, batch: Batch, e: Any, _: int) -> None:
+    def submission_appealed(self, batch: Batch, e: Submission.Appealed, _: int) -> None:
         self._set(batch, e, appeal_status="pending")
 
-    def submission_appealed_on_request(self, batch: Batch, e: Any, position: int) -> None:
-        self.submission_appealed(batch, e, position)
+    def submission_appealed_on_request(
+        self, batch: Batch, e: Submission.AppealedOnRequest, _: int
+    ) -> None:
+        self._set(batch, e, appeal_status="pending")  # asked by mail or phone: the same
 
-    def submission_appeal_decided(self, batch: Batch, e: Any, position: int) -> None:
+    def submission_appeal_decided(
+        self, batch: Batch, e: Submission.AppealDecided, position: int
+    ) -> None:
         if e.granted:
             text = self._known[e.originator_id]["text"]
             name = self._shown_name(e.originator_id)

@@ -12,6 +12,8 @@ from eventsourcing.utils import get_topic
 from projections.engine.batch import Batch, Table
 from projections.engine.recorded import Recorded
 
+# A handler's signature names the domain event class whose fields it reads
+# (`e: Submission.Published`); what it is given is the `Recorded` of that event (Any here).
 Handler = Callable[[Batch, Any, int], None]
 
 
@@ -22,7 +24,7 @@ def handler_name(event_class: type) -> str:
 
 
 def events_of(aggregate: type, *names: str) -> tuple[type, ...]:
-    """`Submission.Received` and its siblings, found by name (the decorator makes them)."""
+    """`Submission.Received` and its siblings, found by name."""
     found = tuple(getattr(aggregate, name) for name in names)
     for name, cls in zip(names, found, strict=True):
         if not (isinstance(cls, type) and cls.__qualname__.endswith(f".{name}")):
@@ -44,7 +46,15 @@ def carried_over(
 
 
 class Projection:
-    """Subclasses set `name`, `tables`, `handles` and define one handler per event."""
+    """Subclasses set `name`, `tables`, `handles` and define one handler per event:
+    `def submission_published(self, batch: Batch, e: Submission.Published, position: int)`.
+
+    The event's class in that signature says which fields the handler reads, and mypy
+    checks them; at run time it is given a `Recorded` (projections.engine.recorded): the
+    same fields and values, decoded from the stored state without building the domain
+    event. So a handler reads fields only, and reads a field added to an event later with
+    `getattr(e, name, default)`: events stored before it lack it, and get no default.
+    """
 
     name: ClassVar[str]
     tables: ClassVar[tuple[Table, ...]]

@@ -40,8 +40,10 @@ class Recorded:
         raise AttributeError(name)
 
 
-def event_name(event: Recorded) -> str:
-    """`Published` for `domain.submission:Submission.Published`."""
+def event_name(event: object) -> str:
+    """`Published` for `domain.submission:Submission.Published`: the name of the event a
+    handler was given, whatever class its signature names (what it gets is `Recorded`)."""
+    assert isinstance(event, Recorded)
     return event.topic.rsplit(".", 1)[-1]
 
 
