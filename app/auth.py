@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from app.persistence.staff import remember_staff
 from app.services.participants import register_participant
 from app.settings import Provider, Settings
 from app.web.csrf import protected
@@ -103,6 +104,7 @@ async def callback(request: Request) -> Response:
     else:
         session["staff_id"] = identity_hash(provider.issuer, claims["sub"])[:16]
         session["roles"] = [r for r in claims.get("roles", []) if r in ROLES]
+        await remember_staff(request.state.pool, session["staff_id"], session["name"])
     return RedirectResponse(next_url, status_code=303)
 
 

@@ -67,5 +67,22 @@ def check_brief(brief_size: int | None, brief_sha256: str | None) -> None:
         raise InvalidBriefError("sha256")
 
 
+SCAN_TYPES = ("application/pdf", "image/png", "image/jpeg")
+
+
+def check_scan(
+    channel: Channel, size: int | None, sha256: str | None, media_type: str | None
+) -> None:
+    """A letter's scan is a PDF, PNG or JPEG of at most 10 MB named by its SHA-256; only
+    a letter has one."""
+    if size is None and sha256 is None and media_type is None:
+        return
+    if channel is not Channel.MAIL:
+        raise InvalidProvenanceError("a scan is for a letter only")
+    if media_type not in SCAN_TYPES:
+        raise InvalidBriefError(f"scan type {media_type}")
+    check_brief(size, sha256)
+
+
 def _is_sha256(text: str) -> bool:
     return len(text) == 64 and all(c in "0123456789abcdef" for c in text)

@@ -31,7 +31,7 @@ from domain.errors import (
     SeparationOfDutiesError,
     SubmissionWithdrawnError,
 )
-from domain.intake import check_brief, check_fields, check_provenance
+from domain.intake import check_brief, check_fields, check_provenance, check_scan
 from domain.receipt import normalize_receipt
 from domain.values import (
     MAX_NOTE_LENGTH,
@@ -81,6 +81,9 @@ class Submission(Aggregate):
         sealed: str | None = None,
         brief_size: int | None = None,
         brief_sha256: str | None = None,
+        scan_size: int | None = None,
+        scan_sha256: str | None = None,
+        scan_type: str | None = None,
     ) -> Submission:
         """Receive an opinion if the consultation accepts it on this channel."""
         channel = Channel(channel)
@@ -96,6 +99,7 @@ class Submission(Aggregate):
             raise ReadBackNotConfirmedError
         check_fields(text, language, region, source_reference)
         check_brief(brief_size, brief_sha256)
+        check_scan(channel, scan_size, scan_sha256, scan_type)
         submission = cls(
             id=cls.create_id(form_token),
             consultation_id=consultation.id,
@@ -114,6 +118,9 @@ class Submission(Aggregate):
             sealed=sealed or None,
             brief_size=brief_size,
             brief_sha256=brief_sha256,
+            scan_size=scan_size,
+            scan_sha256=scan_sha256,
+            scan_type=scan_type,
         )
         if late is not None:
             submission._record_late(late)
@@ -137,6 +144,9 @@ class Submission(Aggregate):
         sealed: str | None = None
         brief_size: int | None = None
         brief_sha256: str | None = None
+        scan_size: int | None = None
+        scan_sha256: str | None = None
+        scan_type: str | None = None
 
     @event(Received)
     def __init__(
@@ -159,6 +169,9 @@ class Submission(Aggregate):
         sealed: str | None = None,
         brief_size: int | None = None,
         brief_sha256: str | None = None,
+        scan_size: int | None = None,
+        scan_sha256: str | None = None,
+        scan_type: str | None = None,
     ) -> None:
         self.consultation_id, self.participant_id = consultation_id, participant_id
         self.channel = Channel(channel)
@@ -170,6 +183,7 @@ class Submission(Aggregate):
         self.show_name, self.receipt_number = show_name, receipt_number
         self.sealed = sealed  # personal fields (a postal code), sealed by the application
         self.brief_size, self.brief_sha256 = brief_size, brief_sha256
+        self.scan_size, self.scan_sha256, self.scan_type = scan_size, scan_sha256, scan_type
         self.status = Status.RECEIVED
         self.appeal_status = AppealStatus.NONE
         self.moderation_started = False

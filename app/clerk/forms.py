@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from app.persistence.files import Upload
 from app.services.participants import keyed_writer_id
 from app.services.submissions import SubmissionForm
 from app.web.forms import Errors, check_day, check_moment, check_text
@@ -41,6 +42,8 @@ class KeyedForm:
     moment: datetime | None = None
     """When a letter came in (the start of its day), or when a call began."""
     postmarked_at: datetime | None = None
+    scan: Upload | None = None
+    """A letter's scan, checked by its content."""
 
 
 def fresh_token() -> str:
@@ -117,6 +120,7 @@ def submission_form(
         "keyed_by": clerk,
         "show_name": values.get("show_name") == "yes",
         "writer": form.personal,
+        "scan": form.scan,
     }
     if channel is Channel.MAIL:
         fields.update(received_at=form.moment, postmarked_at=form.postmarked_at)

@@ -17,7 +17,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from app.persistence.files import scan_kind, scan_of
 from app.persistence.repository import Repository
+from app.persistence.staff import staff_names
 from app.services.commands import ChangedMeanwhileError
 from app.services.participants import unseal_for
 from app.services.submissions import (
@@ -87,6 +89,8 @@ async def show(
         "c": await consultation_queries.consultation(pool, s.consultation_id),
         "writer": await unseal_for(request.state.store, s.participant_id, s.sealed),
         "mine": s.keyed_by == staff_id(request),
+        "scan": await scan_kind(pool, s.id),
+        "names": await staff_names(pool, [s.keyed_by, *(c.clerk for c in s.corrections)]),
         "errors": errors or {},
         "values": values or {"text": s.text},
         "now": datetime.now(UTC),
@@ -172,10 +176,24 @@ async def correct(request: Request) -> Response:
     return await act(request, s, "text", change, values)
 
 
+@require("clerk")
+async def scan(request: Request) -> Response:
+    """The letter as it came: for the clerks (and, in time, the moderators) only."""
+    s = await found(request)
+    found_scan = await scan_of(request.state.pool, s.id)
+    if found_scan is None:
+        raise HTTPException(404)
+    extension = found_scan.media_type.rsplit("/", 1)[1].replace("jpeg", "jpg")
+    disposition = f'attachment; filename="lettre-{s.receipt_number}.{extension}"'
+    headers = {**PRIVATE, "content-disposition": disposition}
+    return Response(found_scan.content, media_type=found_scan.media_type, headers=headers)
+
+
 ONE = "/avis/{receipt}"
 routes = [
     Route("/avis", lookup, name="lookup"),
     Route(ONE, submission_show, name="submission_show"),
+    Route(ONE + "/numerisation", scan, name="submission_scan"),
     Route(ONE + "/retrait", withdraw, methods=["POST"], name="submission_withdraw"),
     Route(ONE + "/appel", appeal, methods=["POST"], name="submission_appeal"),
     Route(ONE + "/correction", correct, methods=["POST"], name="submission_correct"),

@@ -20,11 +20,13 @@ from starlette.routing import Route
 from app.clerk import forms
 from app.clerk.outbox import routes as outbox_routes
 from app.clerk.requests import routes as request_routes
+from app.persistence.staff import staff_names
 from app.services.commands import ChangedMeanwhileError
 from app.services.submissions import receive_submission
 from app.web.csrf import protected
 from app.web.formatting import MONTREAL
 from app.web.forms import local_input, texts
+from app.web.pdf import FORM_SLACK, MAX_PDF_BYTES, read_scan, too_large
 from app.web.roles import require, staff_id
 from app.web.settle import settle
 from app.web.templating import render
@@ -33,6 +35,9 @@ from projections import clerk_queries, consultation_queries
 from projections.consultation_queries import Consultation
 
 READ_MODELS = ("clerk_submissions", "public_submissions")
+BODY_LIMIT = 2 * MAX_PDF_BYTES + forms.MAX_TEXT * 4 + FORM_SLACK
+"""Below it the form is read, so a scan over 10 MB is refused with everything typed
+kept; above it nothing is read."""
 Keyed = tuple[str, str | None]
 """A receipt number, and why the letter was recorded late (or None)."""
 FIELD_OF_ERROR = {
@@ -69,7 +74,8 @@ async def home(request: Request) -> Response:
     now = datetime.now(UTC)
     taking = [c for c in await keyable(request) if c.takes_mail(now)]
     counts = await clerk_queries.keyed_since(request.state.pool, today())
-    context = {"consultations": taking, "counts": counts, "now": now}
+    names = await staff_names(request.state.pool, [row.keyed_by for row in counts])
+    context = {"consultations": taking, "counts": counts, "names": names, "now": now}
     return render(request, "clerk/home.html", context)
 
 
@@ -99,18 +105,22 @@ def show_form(
 @require("clerk")
 async def letter_form(request: Request) -> Response:
     params = request.query_params
+    form = blank_letter(params.get("consultation_id", ""), params.get("received_on", ""))
+    last = _last_receipt(params.get("dernier"))
+    late = params.get("retard") or None
+    return show_form(request, "letter", form, await keyable(request), last=last, late=late)
+
+
+def blank_letter(consultation_id: str, received_on: str) -> forms.KeyedForm:
+    """The next letter of the stack: the same consultation and day received."""
     values = {
         "form_token": forms.fresh_token(),
-        "consultation_id": params.get("consultation_id", ""),
-        "received_on": params.get("received_on") or today().date().isoformat(),
+        "consultation_id": consultation_id,
+        "received_on": received_on or today().date().isoformat(),
         "language": "fr",
         "show_name": "not_stated",
     }
-    last = _last_receipt(params.get("dernier"))
-    late = params.get("retard") or None
-    return show_form(
-        request, "letter", forms.KeyedForm(values), await keyable(request), last=last, late=late
-    )
+    return forms.KeyedForm(values)
 
 
 def _last_receipt(text: str | None) -> str | None:
@@ -121,18 +131,21 @@ def _last_receipt(text: str | None) -> str | None:
 @protected
 async def letter_create(request: Request) -> Response:
     consultations = await keyable(request)
-    values = texts(await request.form())
-    form = forms.read_letter(values, {c.id for c in consultations}, today().date())
+    if too_large(request, BODY_LIMIT):
+        form = blank_letter(request.query_params.get("consultation_id", ""), "")
+        form.errors["scan"] = "body_too_large"
+        return show_form(request, "letter", form, consultations)
+    async with request.form() as data:
+        values = texts(data)
+        form = forms.read_letter(values, {c.id for c in consultations}, today().date())
+        form.scan = await read_scan(form.errors, data, "scan")
     receipt = await _receive(request, form, Channel.MAIL)
     if receipt is None:
         return show_form(request, "letter", form, consultations)
     number, late = receipt
     if request.headers.get("HX-Request") == "true":  # the next blank letter, in place
-        values = {k: values[k] for k in ("consultation_id", "received_on")}
-        values.update(form_token=forms.fresh_token(), language="fr", show_name="not_stated")
-        return show_form(
-            request, "letter", forms.KeyedForm(values), consultations, last=number, late=late
-        )
+        blank = blank_letter(values["consultation_id"], values["received_on"])
+        return show_form(request, "letter", blank, consultations, last=number, late=late)
     query = {"consultation_id": values["consultation_id"], "received_on": values["received_on"]}
     query.update(dernier=number, **({"retard": late} if late else {}))
     url = request.url_for("clerk:letter_form")

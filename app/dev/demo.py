@@ -10,6 +10,7 @@ from app.persistence.db import create_pool
 from app.persistence.files import Pdf
 from app.persistence.mapping import build_mapper
 from app.persistence.repository import Repository
+from app.persistence.staff import remember_staff
 from app.persistence.store import EventStore
 from app.services.consultations import publish_report
 from app.services.participants import keyed_writer_id, register_participant
@@ -169,4 +170,5 @@ async def _submissions(
         await repository.save(submission)
     if keyed:
         await mark_printed(repository, CLERK, last, keyed)
+        await remember_staff(repository.store.pool, CLERK, "Paul Lefebvre (démo)")
     return count

@@ -18,6 +18,19 @@ from domain import Submission
 
 
 @dataclass(frozen=True)
+class Upload:
+    """An uploaded file, already checked by its content (its first bytes)."""
+
+    filename: str
+    content: bytes
+    media_type: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+@dataclass(frozen=True)
 class Pdf:
     """An uploaded PDF, already checked by its content."""
 
@@ -83,7 +96,38 @@ async def brief_of(conn: Conn, submission_id: UUID) -> Brief | None:
     return Brief(row["content"], row["size"]) if row else None
 
 
+async def store_scan(conn: Conn, submission_id: UUID, participant_id: UUID, scan: Upload) -> None:
+    """Once per submission, in the transaction that saves its `Received` event."""
+    await conn.execute(
+        "INSERT INTO letter_scans (submission_id, participant_id, content, size, sha256,"
+        " media_type) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (submission_id) DO NOTHING",
+        submission_id,
+        participant_id,
+        scan.content,
+        len(scan.content),
+        scan.sha256,
+        scan.media_type,
+    )
+
+
+async def scan_of(conn: Conn, submission_id: UUID) -> Upload | None:
+    row = await conn.fetchrow(
+        "SELECT content, media_type FROM letter_scans WHERE submission_id = $1", submission_id
+    )
+    return Upload("scan", row["content"], row["media_type"]) if row else None
+
+
+async def scan_kind(conn: Conn, submission_id: UUID) -> tuple[str, int] | None:
+    """The scan's media type and size, without its bytes; None without a scan."""
+    row = await conn.fetchrow(
+        "SELECT media_type, size FROM letter_scans WHERE submission_id = $1", submission_id
+    )
+    return (row["media_type"], row["size"]) if row else None
+
+
 async def erase_briefs(conn: Conn, participant_id: UUID) -> None:
-    """The person's briefs and drafts go with their key: a PDF cannot be redacted."""
+    """The person's briefs, scans and drafts go with their key: a PDF or an image cannot
+    be redacted."""
     await conn.execute("DELETE FROM submission_briefs WHERE participant_id = $1", participant_id)
+    await conn.execute("DELETE FROM letter_scans WHERE participant_id = $1", participant_id)
     await conn.execute("DELETE FROM citizen_drafts WHERE participant_id = $1", participant_id)

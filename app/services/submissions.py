@@ -14,7 +14,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from app.persistence.db import Conn
-from app.persistence.files import store_brief
+from app.persistence.files import Upload, store_brief, store_scan
 from app.persistence.repository import AggregateNotFoundError, Repository
 from app.services.commands import ChangedMeanwhileError, run_command, save_with
 from app.services.participants import registered
@@ -53,6 +53,8 @@ class SubmissionForm:
     """Personal fields beside the opinion (a postal code), sealed with the person's key."""
     brief: bytes | None = None
     """A PDF beside the opinion, already checked; kept in the same transaction."""
+    scan: Upload | None = None
+    """A letter's scan (PDF, PNG or JPEG), already checked; kept in the same transaction."""
     writer: dict[str, str] | None = None
     """A letter writer's or caller's personal fields (name, address...): the person is
     registered with the submission, `participant_id` being new, the fields sealed with
@@ -85,9 +87,14 @@ async def receive_submission(repository: Repository, form: SubmissionForm) -> Re
         return found  # a retry after a timeout, even past the deadline
     consultation = await repository.get(form.consultation_id, Consultation)
     fields = vars(form).copy()
-    del fields["consultation_id"], fields["brief"], fields["writer"]
+    del fields["consultation_id"], fields["brief"], fields["writer"], fields["scan"]
     if form.brief is not None:
         fields.update(brief_size=len(form.brief), brief_sha256=sha256(form.brief).hexdigest())
+    if form.scan is not None:
+        scan = form.scan
+        fields.update(
+            scan_size=len(scan.content), scan_sha256=scan.sha256, scan_type=scan.media_type
+        )
     for attempt in range(RECEIPT_ATTEMPTS):
         number = receipt_number(submission_id, attempt)
         submission = Submission.receive(consultation=consultation, receipt_number=number, **fields)
@@ -112,6 +119,8 @@ async def _save(
     async def keep(conn: Conn) -> None:
         if form.brief is not None:
             await store_brief(conn, submission, form.brief)
+        if form.scan is not None:
+            await store_scan(conn, submission.id, form.participant_id, form.scan)
         if form.writer is not None:
             at, region = form.received_at, form.region
             writer = await registered(conn, form.participant_id, at, form.writer, region)

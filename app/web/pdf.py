@@ -1,4 +1,5 @@
-"""PDF uploads and downloads, for organizers' documents and citizens' briefs alike."""
+"""Uploads and downloads of files checked by their content: organizers' documents and
+citizens' briefs (PDF), letters' scans (PDF, PNG or JPEG)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.persistence.files import Pdf
+from app.persistence.files import Pdf, Upload
 from app.web.forms import Errors, whole_number
 from domain.consultation import MAX_FILENAME_LENGTH
 from domain.values import MAX_BRIEF_BYTES
@@ -17,6 +18,9 @@ from projections.admin import document
 
 MAX_PDF_BYTES = MAX_BRIEF_BYTES
 PDF_MAGIC = b"%PDF-"
+PDF_ONLY = {PDF_MAGIC: "application/pdf"}
+SCANS = {**PDF_ONLY, b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+"""A letter's scan: a PDF, a PNG or a JPEG, known by its first bytes."""
 FORM_SLACK = 1024 * 1024
 """Room for the form's other fields beside the file in a multipart body."""
 
@@ -25,18 +29,39 @@ async def read_pdf(
     errors: Errors, form: FormData, name: str, *, required: bool = True
 ) -> Pdf | None:
     """The uploaded file if it is a PDF (by its content, not its name) of allowed size."""
+    upload = await read_upload(errors, form, name, PDF_ONLY, "file_not_pdf", required=required)
+    return None if upload is None else Pdf(upload.filename, upload.content)
+
+
+async def read_scan(errors: Errors, form: FormData, name: str) -> Upload | None:
+    """A letter's scan, if one was given: a PDF, PNG or JPEG of allowed size."""
+    return await read_upload(errors, form, name, SCANS, "file_not_scan", required=False)
+
+
+async def read_upload(
+    errors: Errors,
+    form: FormData,
+    name: str,
+    kinds: dict[bytes, str],
+    not_kind: str,
+    *,
+    required: bool,
+) -> Upload | None:
+    """The uploaded file if its content (not its name) is of one of `kinds` (leading
+    bytes → media type) and of allowed size; otherwise an error code at `name`."""
     upload = form.get(name)
     if not isinstance(upload, UploadFile) or not upload.filename:
         if required:
             errors[name] = "file_missing"
         return None
     content = await upload.read(MAX_PDF_BYTES + 1)
+    kind = next((media for magic, media in kinds.items() if content.startswith(magic)), None)
     if len(content) > MAX_PDF_BYTES:
         errors[name] = "file_too_large"
-    elif not content.startswith(PDF_MAGIC):
-        errors[name] = "file_not_pdf"
+    elif kind is None:
+        errors[name] = not_kind
     else:
-        return Pdf(safe_filename(upload.filename), content)
+        return Upload(safe_filename(upload.filename), content, kind)
     return None
 
 

@@ -15,6 +15,7 @@ from domain import (
     Channel,
     ConsultationClosedError,
     ConsultationNotOpenError,
+    InvalidBriefError,
     InvalidProvenanceError,
     Status,
     Submission,
@@ -189,3 +190,33 @@ def test_a_clerk_records_an_appeal_asked_by_mail_once_only() -> None:
     assert letter.appeal_text == "Je demande une révision."
     with pytest.raises(AlreadyAppealedError):
         letter.appeal_on_request(CLERK, DURING, "Encore.", Channel.PHONE)
+
+
+# Scans ----------------------------------------------------------------------------
+
+
+def test_a_letter_names_its_scan_by_size_hash_and_type() -> None:
+    digest = "ab" * 32
+    letter = keyed_letter(scan_size=1000, scan_sha256=digest, scan_type="image/png")
+    assert (letter.scan_size, letter.scan_sha256, letter.scan_type) == (1000, digest, "image/png")
+
+
+@pytest.mark.parametrize(
+    ("channel_fields", "scan", "error"),
+    [
+        ({}, (1000, "ab" * 32, "image/gif"), InvalidBriefError),
+        ({}, (0, "ab" * 32, "image/png"), InvalidBriefError),
+        ({}, (1000, "not-a-hash", "application/pdf"), InvalidBriefError),
+        (
+            {"channel": Channel.ONLINE, "keyed_by": None, "postmarked_at": None},
+            (1, "ab" * 32, "image/png"),
+            InvalidProvenanceError,
+        ),
+    ],
+)
+def test_a_scan_is_refused_unless_a_letters_image_or_pdf_of_allowed_size(
+    channel_fields: dict[str, Any], scan: tuple[int, str, str], error: type[Exception]
+) -> None:
+    size, digest, media = scan
+    with pytest.raises(error):
+        keyed_letter(scan_size=size, scan_sha256=digest, scan_type=media, **channel_fields)

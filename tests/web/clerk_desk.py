@@ -89,7 +89,9 @@ def today() -> str:
     return datetime.now(MONTREAL).date().isoformat()
 
 
-async def key_letter(d: Desk, c: Consultation | None = None, **fields: Any) -> httpx.Response:
+async def key_letter(
+    d: Desk, c: Consultation | None = None, files: dict[str, Any] | None = None, **fields: Any
+) -> httpx.Response:
     page = await d.client.get("/saisie/lettre")
     data = {
         **hidden_fields(page.text),
@@ -104,7 +106,7 @@ async def key_letter(d: Desk, c: Consultation | None = None, **fields: Any) -> h
         "show_name": "not_stated",
         **fields,
     }
-    return await d.client.post("/saisie/lettre", data=data)
+    return await d.client.post("/saisie/lettre", data=data, files=files)
 
 
 async def key_call(d: Desk, **fields: Any) -> httpx.Response:

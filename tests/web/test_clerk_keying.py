@@ -4,6 +4,7 @@ acknowledgment letter, and requests recorded on their behalf."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -12,6 +13,7 @@ import pytest
 from markupsafe import escape
 from pypdf import PdfReader
 
+from app.persistence.staff import remember_staff
 from app.persistence.store import EventStore
 from app.web.forms import local_input
 from domain import Submission, format_receipt
@@ -260,3 +262,33 @@ async def test_the_home_lists_consultations_taking_opinions_and_todays_counts(
     assert home.status_code == 200
     assert str(escape(desk.open.title["fr"])) in home.text
     assert CLERK in home.text
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def test_a_scan_is_checked_by_its_content_and_kept_with_its_hash(desk: Desk) -> None:
+    refused = await key_letter(desk, files={"scan": ("lettre.png", b"GIF89a....", "image/png")})
+    assert refused.status_code == 400
+    assert 'id="scan-erreur"' in refused.text
+    assert LETTER in refused.text  # everything typed is kept
+    sent = await key_letter(desk, files={"scan": ("lettre.png", PNG, "image/png")})
+    assert sent.status_code == 303, sent.text
+    receipt = receipt_in(sent.headers["location"])
+    keyed = await row(desk, receipt)
+    stored = await desk.repository.get(keyed["submission_id"], Submission)  # type: ignore[arg-type]
+    assert (stored.scan_size, stored.scan_type) == (len(PNG), "image/png")
+    assert stored.scan_sha256 == hashlib.sha256(PNG).hexdigest()
+    page = await desk.client.get(f"/saisie/avis/{receipt}")
+    assert "PNG" in page.text
+    scan = await desk.client.get(f"/saisie/avis/{receipt}/numerisation")
+    assert scan.content == PNG
+    assert scan.headers["content-type"] == "image/png"
+    assert scan.headers["cache-control"] == "no-store"
+
+
+async def test_clerks_see_each_other_by_the_name_they_signed_in_with(desk: Desk) -> None:
+    await remember_staff(desk.pool, CLERK, "Paul Lefebvre")
+    receipt = receipt_in((await key_letter(desk)).headers["location"])
+    assert "Paul Lefebvre" in (await desk.client.get("/saisie/")).text
+    assert "Paul Lefebvre" in (await desk.client.get(f"/saisie/avis/{receipt}")).text
