@@ -47,6 +47,8 @@ class Use:
     check: Check
     form: Callable[[World], Form] | None = None
     files: Files | None = None
+    query: Callable[[World], str] | None = None
+    """After the path: what a search form (GET) would add."""
     send: Send | None = None
     """Instead of one plain request (a sign-in goes through the provider first)."""
 
@@ -332,5 +334,3 @@ CITIZEN_USES = {
         form=csrf({"appeal": "Mon avis portait bien sur la question."}),
     ),
 }
-
-USES = PUBLIC_USES | ADMIN_USES | CITIZEN_USES

@@ -1,12 +1,14 @@
 """A world in which every route can be used for real: each command's target in the
 state that command needs, made through the services and aggregates, then projected.
 
-The citizen's session (`CITIZEN`) owns opinions of its own; each organizer command
-has a consultation of its own, so that one done cannot stop the next.
+The citizen's session owns opinions of its own; each organizer command has a
+consultation of its own, so that one done cannot stop the next; the clerk's session
+keyed letters and a call at the desk, each for one request on it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
@@ -18,7 +20,9 @@ from app.persistence.repository import Repository
 from app.services.consultations import attach_document
 from app.services.participants import register_participant
 from app.services.submissions import SubmissionForm, receive_submission
-from domain import Channel, Consultation, StaffId
+from app.web.formatting import MONTREAL
+from app.web.forms import local_input
+from domain import Channel, Consultation, ReceiptClaim, StaffId
 from tests.moderation import publish, refuse
 from tests.unit.builders import content
 
@@ -27,6 +31,10 @@ ORGANIZER = StaffId("o1")
 DAY = timedelta(days=1)
 PUBLISHED_TEXT = "Gardons la rivière propre pour nos enfants."
 MINE_TEXT = "Mon avis à moi, avec un mémoire joint."
+LETTER_TEXT = "Une lettre reçue au guichet, merci de la lire."
+WRITER = "Gisèle Pelletier"
+KEYED = ("scanned", "withdraw", "correct", "appeal", "print")
+"""The letters keyed at the desk, by what the clerk then does with each."""
 COMMANDS = (
     "admin_consultation_update",
     "admin_consultation_schedule",
@@ -67,6 +75,15 @@ class World:
     """Of the opinion the citizen sends."""
     new_draft: str = field(default_factory=lambda: str(uuid4()))
     """Of the draft an organizer makes."""
+    desk: UUID = field(default_factory=uuid4)
+    """Open: where the clerk's session keys letters and a call."""
+    keyed: dict[str, str] = field(default_factory=dict)
+    """Receipt numbers of the letters (`KEYED`) and the call ("call") keyed there."""
+    printable: UUID = field(default_factory=uuid4)
+    """The submission of the letter keyed to be printed."""
+    letter_token: str = field(default_factory=lambda: str(uuid4()))
+    call_token: str = field(default_factory=lambda: str(uuid4()))
+    """Of the letter and the call the clerk keys."""
     extended_to: datetime = field(
         default_factory=lambda: (datetime.now(UTC) + 15 * DAY).replace(second=0, microsecond=0)
     )
@@ -145,6 +162,7 @@ async def build_world(repository: Repository, citizen: UUID) -> World:
         drafting=await consultation(repository, "Un brouillon d'avis", -DAY, 20 * DAY),
         draft=await consultation(repository, "Un brouillon", 2 * DAY, 10 * DAY, scheduled=False),
     )
+    world.desk = await consultation(repository, "Au guichet", -DAY, 20 * DAY)
     world.targets = {name: await target(repository, name) for name in COMMANDS}
     world.removable = await document(
         repository, world.targets["admin_document_remove"], "Document à retirer"
@@ -177,3 +195,64 @@ async def draft_with_brief(citizen: httpx.AsyncClient, world: World) -> None:
     files = {"brief": ("memoire.pdf", PDF, "application/pdf")}
     saved = await citizen.post(url, data=data, files=files)
     assert saved.status_code == 303, saved.text
+
+
+def letter(world: World, form_token: str) -> dict[str, str]:
+    """A letter as a clerk keys it, received and postmarked today."""
+    today = datetime.now(MONTREAL).date().isoformat()
+    return {
+        "csrf_token": "jeton",
+        "form_token": form_token,
+        "consultation_id": str(world.desk),
+        "received_on": today,
+        "postmarked_on": today,
+        "name": WRITER,
+        "postal_address": "12, rue des Érables\nRimouski (Québec)  G5L 1A1",
+        "region": "01",
+        "language": "fr",
+        "text": LETTER_TEXT,
+        "show_name": "not_stated",
+    }
+
+
+def call(world: World, form_token: str) -> dict[str, str]:
+    """A call as a clerk keys it, begun ten minutes ago, read back to the caller."""
+    return {
+        "csrf_token": "jeton",
+        "form_token": form_token,
+        "consultation_id": str(world.desk),
+        "call_started_at": local_input(datetime.now(UTC) - timedelta(minutes=10)),
+        "name": "Robert Gagnon",
+        "phone": "418 555-0123",
+        "language": "fr",
+        "text": "Un appel au guichet.",
+        "read_back": "on",
+    }
+
+
+async def keyed_at_the_desk(clerk: httpx.AsyncClient, repository: Repository, world: World) -> int:
+    """The clerk keys the letters and the call through the desk's forms; a moderator
+    refuses the letter to appeal; the position of that refusal."""
+    for name in KEYED:
+        scan = {"scan": ("lettre.pdf", PDF, "application/pdf")} if name == "scanned" else None
+        sent = await clerk.post("/saisie/lettre", data=letter(world, str(uuid4())), files=scan)
+        assert sent.status_code == 303, sent.text
+        world.keyed[name] = receipt_in(sent.headers["location"])
+    sent = await clerk.post("/saisie/appel", data=call(world, str(uuid4())))
+    assert sent.status_code == 303, sent.text
+    world.keyed["call"] = receipt_in(sent.headers["location"])
+    world.printable = await submission_of(repository, world.keyed["print"])
+    return await refuse(repository, await submission_of(repository, world.keyed["appeal"]))
+
+
+def receipt_in(url: str) -> str:
+    """The receipt number a keying answered with (`?dernier=` or `/appel/`)."""
+    found = re.search(r"(?:dernier=|/appel/)([0-9A-Z]{9})", url)
+    assert found, url
+    return found[1]
+
+
+async def submission_of(repository: Repository, receipt: str) -> UUID:
+    claim = await repository.get(ReceiptClaim.create_id(receipt), ReceiptClaim)
+    submission_id: UUID = claim.submission_id
+    return submission_id
