@@ -1,5 +1,8 @@
 """How each route is used for real, and what shows afterwards that it did what it says:
-the answer itself for a page, the site as someone reads it next for a command."""
+the answer itself for a page, the site as someone reads it next for a command.
+
+The public's and the citizen's routes here; the organizers' in route_uses_admin.py,
+the clerks' in route_uses_desk.py."""
 
 from __future__ import annotations
 
@@ -10,11 +13,9 @@ from dataclasses import dataclass
 import httpx
 
 from app.persistence.store import EventStore
-from app.services.consultations import draft_id
 from domain import Submission, format_receipt
 from tests.idp import dev_idp, login
 from tests.web.route_world import MINE_TEXT, PDF, PUBLISHED_TEXT, World
-from tests.web.test_admin import draft_form, local
 
 Form = dict[str, str]
 Files = dict[str, tuple[str, bytes, str]]
@@ -100,23 +101,6 @@ def page_has(reader: str, path: Text, *wanted: Text, absent: str = "") -> Check:
     return check
 
 
-def admin_shows(command: str, event: str, *wanted: Text, absent: str = "") -> Check:
-    """The command's event in its consultation's history; what the organizer's page of
-    that consultation shows (and no longer shows) since."""
-
-    def path(w: World) -> str:
-        return f"/admin/consultations/{w.targets[command]}"
-
-    history = page_has("organizer", lambda w: path(w) + "/historique", event)
-    page = page_has("organizer", path, *wanted, absent=absent)
-
-    async def check(seen: Seen) -> None:
-        await history(seen)
-        await page(seen)
-
-    return check
-
-
 def receipt_shows(receipt: Callable[[World], str], text: str) -> Check:
     """The author's own page of that opinion."""
     return page_has("actor", lambda w: f"/mes-avis/{receipt(w)}", text)
@@ -161,13 +145,6 @@ async def opinion_received(seen: Seen) -> None:
     assert len(events) == 1, events
 
 
-async def closes_later(seen: Seen) -> None:
-    await admin_shows("admin_consultation_extend", "Clôture reportée")(seen)
-    target = seen.world.targets["admin_consultation_extend"]
-    page = await seen.organizer.get(f"/admin/consultations/{target}")
-    assert f'datetime="{seen.world.extended_to.isoformat()}"' in page.text, "not the new closing"
-
-
 # Where -----------------------------------------------------------------------------
 
 
@@ -176,10 +153,6 @@ def on(consultation: Callable[[World], object], **more: Callable[[World], object
     return lambda w: (
         {"consultation_id": str(consultation(w))} | {k: str(v(w)) for k, v in more.items()}
     )
-
-
-def target(command: str) -> Params:
-    return on(lambda w: w.targets[command])
 
 
 def csrf(fields: Form) -> Callable[[World], Form]:
@@ -194,7 +167,7 @@ def plain(w: World) -> dict[str, str]:
 OPEN = on(lambda w: w.open)
 PUBLISHED = on(lambda w: w.open, receipt=lambda w: w.published_receipt)
 DOCUMENT = on(lambda w: w.open, document_id=lambda w: w.document)
-DRAFT = on(lambda w: w.draft)
+
 MINE = on(lambda w: w.theirs, receipt=lambda w: w.mine)
 TITLE = "Consultation publique (fr)"
 
@@ -226,80 +199,6 @@ PUBLIC_USES = {
     "auth_callback": Use(plain, signed_in_as_marie, send=signed_in_through_the_provider),
     "auth_sign_out": Use(plain, session_ended, form=csrf({})),
     "health": Use(plain, answer_has("ok")),
-}
-
-ADMIN_USES = {
-    "admin_consultation_list": Use(plain, answer_has("Un brouillon (fr)")),
-    "admin_consultation_new": Use(plain, answer_has('name="form_token"')),
-    "admin_consultation_create": Use(
-        plain,
-        page_has(
-            "organizer",
-            lambda w: f"/admin/consultations/{draft_id(w.new_draft)}",
-            "Une nouvelle (fr)",
-            "État : Brouillon",
-        ),
-        form=lambda w: draft_form("Une nouvelle", form_token=w.new_draft),
-    ),
-    "admin_consultation_show": Use(DRAFT, answer_has("Un brouillon (fr)", "État : Brouillon")),
-    "admin_consultation_edit": Use(DRAFT, answer_has('value="Un brouillon (fr)"')),
-    "admin_consultation_update": Use(
-        target("admin_consultation_update"),
-        admin_shows("admin_consultation_update", "Brouillon modifié", "Titre changé (fr)"),
-        form=lambda w: draft_form("Titre changé", version="1"),
-    ),
-    "admin_consultation_preview": Use(DRAFT, answer_has("Un brouillon (fr)", "Question 1 (fr)")),
-    "admin_consultation_history": Use(DRAFT, answer_has("Brouillon créé")),
-    "admin_consultation_schedule": Use(
-        target("admin_consultation_schedule"),
-        admin_shows("admin_consultation_schedule", "Programmée", "État : À venir"),
-        form=csrf({}),
-    ),
-    "admin_consultation_open": Use(
-        target("admin_consultation_open"),
-        admin_shows("admin_consultation_open", "Ouverte plus tôt que prévu", "État : Ouverte"),
-        form=csrf({}),
-    ),
-    "admin_consultation_extend": Use(
-        target("admin_consultation_extend"),
-        closes_later,
-        form=lambda w: {"csrf_token": "jeton", "new_closes_at": local(w.extended_to)},
-    ),
-    "admin_consultation_close_early": Use(
-        target("admin_consultation_close_early"),
-        admin_shows(
-            "admin_consultation_close_early",
-            "Fermée plus tôt que prévu",
-            "État : Terminée",
-            "Travaux finis",
-        ),
-        form=csrf({"close_reason": "Travaux finis"}),
-    ),
-    "admin_consultation_cancel": Use(
-        target("admin_consultation_cancel"),
-        admin_shows(
-            "admin_consultation_cancel", "Annulée", "État : Annulée", "Reportée au printemps"
-        ),
-        form=csrf({"cancel_reason": "Reportée au printemps"}),
-    ),
-    "admin_report_publish": Use(
-        target("admin_report_publish"),
-        admin_shows("admin_report_publish", "Rapport publié", "rapport publié"),
-        form=csrf({"report_fr": "Ce que nous avons entendu.", "report_en": "What we heard."}),
-        files={"report_file": ("rapport.pdf", PDF, "application/pdf")},
-    ),
-    "admin_document_attach": Use(
-        target("admin_document_attach"),
-        admin_shows("admin_document_attach", "Document ajouté", "Annexe technique (fr)"),
-        form=csrf({"document_fr": "Annexe technique (fr)", "document_en": "Annex (en)"}),
-        files={"document_file": ("annexe.pdf", PDF, "application/pdf")},
-    ),
-    "admin_document_show": Use(DOCUMENT, answer_is_the_pdf),
-    "admin_document_remove": Use(
-        on(lambda w: w.targets["admin_document_remove"], document_id=lambda w: w.removable),
-        admin_shows("admin_document_remove", "Document retiré", absent="Document à retirer (fr)"),
-        form=csrf({}),
-    ),
 }
 
 CITIZEN_USES = {

@@ -29,7 +29,8 @@ from app.persistence.store import EventStore
 from projections.engine.runner import Runner
 from projections.registry import all_projections
 from tests.web.asgi import BASE_URL
-from tests.web.route_uses import ADMIN_USES, CITIZEN_USES, PUBLIC_USES, Seen, Use
+from tests.web.route_uses import CITIZEN_USES, PUBLIC_USES, Seen, Use
+from tests.web.route_uses_admin import ADMIN_USES
 from tests.web.route_uses_desk import DESK_USES
 from tests.web.route_world import World, build_world, draft_with_brief, keyed_at_the_desk
 from tests.web.test_sessions import COOKIE, signed_in
