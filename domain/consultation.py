@@ -138,6 +138,7 @@ class Consultation(Aggregate):
         self.report_document: str | None = None
         self.report_published_at: datetime | None = None
         self.documents: list[dict[str, Any]] = []
+        self.letters_keyed_twice = False
 
     # Organizer commands --------------------------------------------------------
 
@@ -339,6 +340,21 @@ class Consultation(Aggregate):
         if index is None:
             raise DocumentNotAttachedError(document_id)
         self.documents = [d for i, d in enumerate(self.documents) if i != index]
+
+    def set_double_keying(self, by: StaffId, at: datetime, required: bool) -> None:
+        """Whether each letter is keyed a second time, blind, and the two reconciled
+        before it is moderated; decided before the consultation opens or while it runs."""
+        self._set_double_keying(by, at, bool(required))
+
+    class DoubleKeyingSet(Aggregate.Event):
+        by: StaffId
+        at: datetime
+        required: bool
+
+    @event(DoubleKeyingSet)
+    def _set_double_keying(self, by: StaffId, at: datetime, required: bool) -> None:
+        self._require(ConsultationStatus.DRAFT, ConsultationStatus.SCHEDULED)
+        self.letters_keyed_twice = required
 
     # Rules ----------------------------------------------------------------------
 

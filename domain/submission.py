@@ -124,6 +124,8 @@ class Submission(Aggregate):
         )
         if late is not None:
             submission._record_late(late)
+        elif channel is Channel.MAIL and consultation.letters_keyed_twice:
+            submission._await_second_keying()
         return submission
 
     class Received(Aggregate.Created):
@@ -208,6 +210,56 @@ class Submission(Aggregate):
         self.late_reason = reason
 
     # Clerk ----------------------------------------------------------------------
+
+    class SecondKeyingAwaited(Aggregate.Event):
+        pass
+
+    @event(SecondKeyingAwaited)
+    def _await_second_keying(self) -> None:
+        """Saved with `Received` when the consultation asks for letters keyed twice."""
+        self.status = Status.KEYING
+        self.second_text: str | None = None
+        self.second_keyed_by: StaffId | None = None
+
+    def key_second(self, by: StaffId, at: datetime, text: str) -> None:
+        """A second clerk keys the letter again, blind to the first keying."""
+        if by == self.keyed_by:
+            raise SeparationOfDutiesError("the second keying is another clerk's")
+        validate_text(text)
+        self._key_second(by, at, text)
+
+    class KeyedSecond(Aggregate.Event):
+        by: StaffId
+        at: datetime
+        text: str
+
+    @event(KeyedSecond)
+    def _key_second(self, by: StaffId, at: datetime, text: str) -> None:
+        self._require_not_withdrawn()
+        if self.status is not Status.KEYING or self.second_keyed_by is not None:
+            raise NotPendingError("this letter is not waiting for a second keying")
+        self.second_text, self.second_keyed_by = text, by
+
+    def reconcile(self, by: StaffId, at: datetime, text: str) -> None:
+        """A clerk who keyed neither settles the text; the letter then enters moderation."""
+        if by in (self.keyed_by, getattr(self, "second_keyed_by", None)):
+            raise SeparationOfDutiesError("the reconciliation is a third clerk's")
+        validate_text(text)
+        agreed = self.text == getattr(self, "second_text", None)
+        self._reconcile(by, at, text, agreed)
+
+    class Reconciled(Aggregate.Event):
+        by: StaffId
+        at: datetime
+        text: str
+        agreed: bool
+
+    @event(Reconciled)
+    def _reconcile(self, by: StaffId, at: datetime, text: str, agreed: bool) -> None:
+        self._require_not_withdrawn()
+        if self.status is not Status.KEYING or self.second_keyed_by is None:
+            raise NotPendingError("this letter has not been keyed twice yet")
+        self.text, self.status = text, Status.RECEIVED
 
     def correct_transcription(self, by: StaffId, at: datetime, text: str) -> None:
         """The keying clerk fixes their own typing before any moderator acts."""
@@ -455,6 +507,8 @@ class Submission(Aggregate):
         self._require_not_withdrawn()
         if self.status is Status.REFUSAL_PROPOSED:
             raise NotPendingError("a refusal is waiting for confirmation")
+        if self.status is Status.KEYING:
+            raise NotPendingError("the letter is waiting for its second keying")
         if self.status is not Status.RECEIVED:
             raise AlreadyDecidedError(self.status)
 

@@ -46,6 +46,9 @@ class Status(StrEnum):
     PUBLISHED = "published"
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
+    KEYING = "keying"
+    """A letter keyed once, waiting for its second, blind keying and the reconciliation
+    of the two; then it is received for moderation."""
     LATE = "late"
     """A letter postmarked after closing or received after the grace period: recorded
     and acknowledged, never moderated nor published."""

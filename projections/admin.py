@@ -128,6 +128,12 @@ class AdminConsultations(Projection):
         self._set(batch, e, status="cancelled", cancelled_reason=e.reason)
         self._record(batch, e, position, reason=e.reason)
 
+    def consultation_double_keying_set(
+        self, batch: Batch, e: Consultation.DoubleKeyingSet, position: int
+    ) -> None:
+        self._set(batch, e, letters_keyed_twice=e.required)
+        self._record(batch, e, position, required=e.required)
+
     def consultation_report_published(
         self, batch: Batch, e: Consultation.ReportPublished, position: int
     ) -> None:

@@ -32,6 +32,11 @@ SUBMISSIONS = Table(
         "decided": "boolean",
         "printed_at": "timestamptz",
         "printed_by": "text",
+        "second_keyed_by": "text",
+        "second_keyed_at": "timestamptz",
+        "second_text": "text",
+        "reconciled_by": "text",
+        "agreed": "boolean",
     },
 )
 CORRECTIONS = Table(
@@ -55,6 +60,9 @@ class ClerkSubmissions(Projection):
         Submission,
         "Received",
         "ReceivedLate",
+        "SecondKeyingAwaited",
+        "KeyedSecond",
+        "Reconciled",
         "TranscriptionCorrected",
         "Published",
         "RefusalProposed",
@@ -84,10 +92,38 @@ class ClerkSubmissions(Projection):
             decided=False,
             printed_at=None,
             printed_by=None,
+            second_keyed_by=None,
+            second_keyed_at=None,
+            second_text=None,
+            reconciled_by=None,
+            agreed=None,
         )
 
     def submission_received_late(self, batch: Batch, e: Submission.ReceivedLate, _: int) -> None:
         batch.update(SUBMISSIONS, e.originator_id, status=Status.LATE.value, late_reason=e.reason)
+
+    def submission_second_keying_awaited(
+        self, batch: Batch, e: Submission.SecondKeyingAwaited, _: int
+    ) -> None:
+        batch.update(SUBMISSIONS, e.originator_id, status=Status.KEYING.value)
+
+    def submission_keyed_second(self, batch: Batch, e: Submission.KeyedSecond, _: int) -> None:
+        batch.update(
+            SUBMISSIONS,
+            e.originator_id,
+            second_keyed_by=e.by,
+            second_keyed_at=e.at,
+            second_text=e.text,
+        )
+
+    def submission_reconciled(self, batch: Batch, e: Submission.Reconciled, _: int) -> None:
+        batch.update(
+            SUBMISSIONS,
+            e.originator_id,
+            status=Status.RECEIVED.value,
+            reconciled_by=e.by,
+            agreed=e.agreed,
+        )
 
     def submission_transcription_corrected(
         self, batch: Batch, e: Submission.TranscriptionCorrected, position: int

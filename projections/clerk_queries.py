@@ -47,6 +47,11 @@ class ClerkSubmission:
     sealed: str | None
     """The writer's personal fields, sealed with their key (None once erased)."""
     appeal_status: str = "none"
+    second_keyed_by: str | None = None
+    second_keyed_at: datetime | None = None
+    second_text: str | None = None
+    reconciled_by: str | None = None
+    agreed: bool | None = None
     corrections: list[Correction] = field(default_factory=list)
 
 
@@ -54,7 +59,8 @@ _COLUMNS = (
     "c.submission_id AS id, c.consultation_id, c.receipt_number, c.channel, c.language,"
     " c.participant_id, c.keyed_by, c.keyed_at, c.received_at, c.postmarked_at,"
     " c.call_started_at, c.status, c.late_reason, c.decided, c.printed_at, c.printed_by,"
-    " t.text, p.sealed, coalesce(s.appeal_status, 'none') AS appeal_status"
+    " t.text, p.sealed, coalesce(s.appeal_status, 'none') AS appeal_status,"
+    " c.second_keyed_by, c.second_keyed_at, c.second_text, c.reconciled_by, c.agreed"
 )
 _JOINS = (
     " FROM clerk_submissions c"
@@ -97,3 +103,55 @@ async def unprinted(conn: Any, limit: int = 200) -> list[ClerkSubmission]:
         limit,
     )
     return [ClerkSubmission(**dict(row)) for row in rows]
+
+
+@dataclass(frozen=True)
+class InStack:
+    """A letter waiting for its second keying, known by its place in the day's stack."""
+
+    receipt_number: str
+    consultation_id: UUID
+    received_at: datetime
+    place: int
+    """Its rank among the letters of that consultation received that day, as keyed."""
+    language: str
+    keyed_by: str
+    second_keyed_by: str | None
+
+
+async def awaiting_keying(conn: Any, clerk: str, limit: int = 100) -> list[InStack]:
+    """Letters waiting for a second keying (not by `clerk`, who keyed them first) or
+    for a reconciliation (not by either keyer), oldest first."""
+    rows = await conn.fetch(
+        "SELECT * FROM (SELECT receipt_number, consultation_id, received_at, language,"
+        " keyed_by, second_keyed_by, status, row_number() OVER (PARTITION BY"
+        " consultation_id, received_at ORDER BY keyed_at, submission_id)::int AS place"
+        " FROM clerk_submissions WHERE channel = 'mail'"
+        " AND received_at IN (SELECT received_at FROM clerk_submissions WHERE status = 'keying')"
+        ") s WHERE status = 'keying' AND $1 <> keyed_by AND $1 IS DISTINCT FROM second_keyed_by"
+        " ORDER BY received_at, place LIMIT $2",
+        clerk,
+        limit,
+    )
+    return [InStack(**{k: v for k, v in dict(row).items() if k != "status"}) for row in rows]
+
+
+@dataclass(frozen=True)
+class DoubleKeying:
+    reconciled: int
+    disagreed: int
+
+    @property
+    def disagreement_rate(self) -> float | None:
+        return self.disagreed / self.reconciled if self.reconciled else None
+
+
+async def double_keying(conn: Any, consultation_id: UUID) -> DoubleKeying:
+    """How many letters were keyed twice and reconciled, and in how many the two
+    keyings differed."""
+    row = await conn.fetchrow(
+        "SELECT count(*)::int AS reconciled, count(*) FILTER (WHERE NOT agreed)::int AS disagreed"
+        " FROM clerk_submissions WHERE consultation_id = $1 AND reconciled_by IS NOT NULL",
+        consultation_id,
+    )
+    return DoubleKeying(row["reconciled"], row["disagreed"])

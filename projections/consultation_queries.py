@@ -36,6 +36,8 @@ class Consultation:
     received: int = 0
     published: int = 0
     documents: list[dict[str, Any]] = field(default_factory=list)
+    letters_keyed_twice: bool = False
+    """Each letter keyed twice, blind, and the keyings reconciled before moderation."""
 
     def phase(self, now: datetime) -> str:
         if self.status == "cancelled":
@@ -57,7 +59,7 @@ _CONSULTATION_COLUMNS = (
     "c.consultation_id AS id, c.status, c.title, c.summary, c.body, c.questions, c.opens_at,"
     " c.closes_at, c.mail_grace_days, c.postal_address, c.phone, c.phone_hours,"
     " c.closed_early_reason, c.cancelled_reason, c.report_summary, c.report_document,"
-    " c.report_published_at, c.documents"
+    " c.report_published_at, c.documents, c.letters_keyed_twice"
 )
 _COUNTED = (
     " coalesce(sum(n), 0)::int AS received,"

@@ -4,11 +4,12 @@ and the ledger of every decision, newest first."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-PENDING = ("received", "refusal_proposed")
+PENDING = ("keying", "received", "refusal_proposed")
+FIRST_DECISIONS = ("published", "published_with_redactions", "refusal_proposed")
 
 
 @dataclass(frozen=True)
@@ -75,3 +76,19 @@ async def ledger(
         for r in rows[:limit]
     ]
     return entries, entries[-1].position if len(rows) > limit else None
+
+
+async def decision_delays(conn: Any, consultation_id: UUID) -> dict[str, timedelta]:
+    """By channel, the median time from receipt to the first decision (a publication or
+    a refusal proposed): the same queue for all three should show the same delays."""
+    rows = await conn.fetch(
+        "SELECT s.channel, percentile_cont(0.5) WITHIN GROUP"
+        " (ORDER BY extract(epoch FROM d.decided_at - s.received_at)) AS seconds"
+        " FROM public_submissions s JOIN (SELECT submission_id, min(decided_at) AS decided_at"
+        " FROM public_ledger WHERE consultation_id = $1 AND decision = ANY($2::text[])"
+        " GROUP BY submission_id) d USING (submission_id)"
+        " WHERE s.consultation_id = $1 GROUP BY s.channel",
+        consultation_id,
+        list(FIRST_DECISIONS),
+    )
+    return {row["channel"]: timedelta(seconds=float(row["seconds"])) for row in rows}

@@ -36,6 +36,7 @@ CONSULTATIONS = Table(
         "report_summary": "jsonb",
         "report_document": "text",
         "report_published_at": "timestamptz",
+        "letters_keyed_twice": "boolean",
     },
 )
 JSON_FIELDS = {name for name, kind in CONSULTATIONS.types.items() if kind == "jsonb"}
@@ -52,6 +53,7 @@ CONSULTATION_EVENTS = events_of(
     "ReportPublished",
     "DocumentAttached",
     "DocumentRemoved",
+    "DoubleKeyingSet",
 )
 
 
@@ -130,3 +132,8 @@ class PublicConsultations(Projection):
             e.originator_id,
             str(e.document_id),
         )
+
+    def consultation_double_keying_set(
+        self, batch: Batch, e: Consultation.DoubleKeyingSet, _: int
+    ) -> None:
+        self._set(batch, e, letters_keyed_twice=e.required)

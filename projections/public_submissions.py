@@ -42,6 +42,8 @@ class PublicSubmissions(Projection):
         Submission,
         "Received",
         "ReceivedLate",
+        "SecondKeyingAwaited",
+        "Reconciled",
         "TranscriptionCorrected",
         "Published",
         "RefusalProposed",
@@ -208,11 +210,24 @@ class PublicSubmissions(Projection):
         """Recorded and counted as late; never moderated, so never on the ledger."""
         self._set(batch, e, status="late")
 
+    def submission_second_keying_awaited(
+        self, batch: Batch, e: Submission.SecondKeyingAwaited, _: int
+    ) -> None:
+        self._set(batch, e, status="keying")
+
+    def submission_reconciled(self, batch: Batch, e: Submission.Reconciled, _: int) -> None:
+        """The two keyings settled into one text: the letter enters moderation."""
+        self._set(batch, e, status="received")
+        self._keep_text(batch, e.originator_id, e.text)
+
     def submission_transcription_corrected(
         self, batch: Batch, e: Submission.TranscriptionCorrected, _: int
     ) -> None:
-        self._known[e.originator_id]["text"] = e.text
-        batch.update(TEXTS, e.originator_id, text=e.text)
+        self._keep_text(batch, e.originator_id, e.text)
+
+    def _keep_text(self, batch: Batch, submission_id: UUID, text: str) -> None:
+        self._known[submission_id]["text"] = text
+        batch.update(TEXTS, submission_id, text=text)
 
     def submission_published(self, batch: Batch, e: Submission.Published, position: int) -> None:
         text = redact(self._known[e.originator_id]["text"], e.redactions)

@@ -54,9 +54,9 @@ def allowed(c: AdminConsultation, now: datetime) -> set[str]:
     """What the show page offers, by phase; the domain still has the last word."""
     phase = c.phase(now)
     offered = {
-        "draft": {"edit", "schedule", "open", "cancel", "document"},
-        "upcoming": {"open", "extend", "cancel", "document"},
-        "open": {"extend", "close", "cancel", "document"},
+        "draft": {"edit", "schedule", "open", "cancel", "document", "double_keying"},
+        "upcoming": {"open", "extend", "cancel", "document", "double_keying"},
+        "open": {"extend", "close", "cancel", "document", "double_keying"},
         "closed": {"document"} if c.report_published_at else {"report", "document"},
         "cancelled": set(),
     }

@@ -194,6 +194,16 @@ async def consultation_cancel(request: Request) -> Response:
     return await with_reason(request, "cancel", "cancel_reason", "cancel")
 
 
+@require("organizer")
+@protected
+async def consultation_double_keying(request: Request) -> Response:
+    """Letters keyed twice and reconciled, or once, from now on."""
+    required = texts(await request.form()).get("required") == "1"
+    return await act(
+        request, "double_keying", lambda by, at: lambda c: c.set_double_keying(by, at, required)
+    )
+
+
 ONE = "/consultations/{consultation_id:uuid}"
 
 
@@ -215,6 +225,7 @@ routes = [
     post(ONE + "/prolonger", consultation_extend, "admin_consultation_extend"),
     post(ONE + "/fermer", consultation_close_early, "admin_consultation_close_early"),
     post(ONE + "/annuler", consultation_cancel, "admin_consultation_cancel"),
+    post(ONE + "/double-saisie", consultation_double_keying, "admin_consultation_double_keying"),
     *admin_documents.routes,
 ]
 """Mounted at /admin."""

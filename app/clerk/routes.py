@@ -20,6 +20,7 @@ from starlette.routing import Route
 from app.clerk import forms
 from app.clerk.outbox import routes as outbox_routes
 from app.clerk.requests import routes as request_routes
+from app.clerk.verification import routes as verification_routes
 from app.persistence.staff import staff_names
 from app.services.commands import ChangedMeanwhileError
 from app.services.submissions import receive_submission
@@ -225,6 +226,7 @@ routes = [
     Route("/appel", call_create, methods=["POST"], name="call_create"),
     Route("/appel/{receipt}", call_receipt, name="call_receipt"),
     *request_routes,
+    *verification_routes,
     *outbox_routes,
 ]
 """Mounted at /saisie, named `clerk`."""

@@ -19,7 +19,7 @@ from app.web.pagecache import cached, cached_until_changed, render_if_changed
 from app.web.pdf import document_pdf
 from app.web.templating import render
 from domain import REGIONS, Channel, is_valid_receipt, normalize_receipt
-from projections import consultation_queries, ledger_queries
+from projections import clerk_queries, consultation_queries, ledger_queries
 from projections.consultation_queries import Consultation
 from projections.submission_queries import published_submissions, submission_and_consultation
 
@@ -97,10 +97,13 @@ async def submission_show(request: Request) -> Response:
 @cached
 async def statistics(request: Request) -> Response:
     consultation = await found_consultation(request)
-    counts = await ledger_queries.counts(request.state.reads, consultation.id)
+    reads = request.state.reads
+    counts = await ledger_queries.counts(reads, consultation.id)
     context = {
         "c": consultation,
         "counts": counts,
+        "delays": await ledger_queries.decision_delays(reads, consultation.id),
+        "double_keying": await clerk_queries.double_keying(reads, consultation.id),
         "regions": sorted(REGIONS),
         "channels": [c.value for c in Channel],
         "statuses": ("published", "pending", "refused", "withdrawn", "late"),

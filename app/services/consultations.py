@@ -109,3 +109,12 @@ async def _with_pdf(
         await store_document(conn, consultation_id, document_id, pdf, by)
 
     return await run_command(repository, Consultation, consultation_id, command, keep)
+
+
+async def set_double_keying(
+    repository: Repository, consultation_id: UUID, by: StaffId, at: datetime, required: bool
+) -> int | None:
+    """Whether this consultation's letters are keyed twice and reconciled."""
+    return await change_consultation(
+        repository, consultation_id, lambda c: c.set_double_keying(by, at, required)
+    )

@@ -201,3 +201,26 @@ async def correct_transcription(
         s.correct_transcription(clerk, at, text)
 
     return await run_command(repository, Submission, submission_id, command)
+
+
+async def key_second(
+    repository: Repository, submission_id: UUID, clerk: StaffId, at: datetime, text: str
+) -> int | None:
+    """A letter keyed again by a second clerk, blind to the first keying."""
+
+    def command(s: Submission) -> None:
+        s.key_second(clerk, at, text)
+
+    return await run_command(repository, Submission, submission_id, command)
+
+
+async def reconcile_keyings(
+    repository: Repository, submission_id: UUID, clerk: StaffId, at: datetime, text: str
+) -> int | None:
+    """A third clerk settles the two keyings into one text; the letter then enters
+    moderation."""
+
+    def command(s: Submission) -> None:
+        s.reconcile(clerk, at, text)
+
+    return await run_command(repository, Submission, submission_id, command)

@@ -36,11 +36,14 @@ async def sign_in_as_clerk(tab: Page, live_server: str) -> None:
     assert await tab.locator("h1").inner_text() == "Saisie des lettres et des appels"
 
 
-async def key_letter(tab: Page, audit: bool) -> str:
+async def key_letter(tab: Page, audit: bool, consultation: str | None = None) -> str:
     await tab.get_by_role("link", name="Saisir une lettre").first.click()
     await audited(tab, audit)
     assert await tab.evaluate("document.activeElement.id") in ("consultation_id", "")
-    await tab.locator("#consultation_id").select_option(index=1)
+    if consultation is None:
+        await tab.locator("#consultation_id").select_option(index=1)
+    else:
+        await tab.locator("#consultation_id").select_option(label=consultation)
     today = datetime.now(MONTREAL).date().isoformat()
     await tab.locator("#postmarked_on").fill(today)
     await tab.locator("#name").fill("Gisèle Pelletier")

@@ -17,6 +17,9 @@ from domain import (
     ConsultationNotOpenError,
     InvalidBriefError,
     InvalidProvenanceError,
+    NotPendingError,
+    SeparationOfDutiesError,
+    StaffId,
     Status,
     Submission,
     start_of_day,
@@ -29,6 +32,7 @@ from tests.unit.builders import (
     GRACE_DAYS,
     MODERATOR,
     OPENS_AT,
+    ORGANIZER,
     SECOND,
     SECOND_MODERATOR,
     keyed_letter,
@@ -220,3 +224,59 @@ def test_a_scan_is_refused_unless_a_letters_image_or_pdf_of_allowed_size(
     size, digest, media = scan
     with pytest.raises(error):
         keyed_letter(scan_size=size, scan_sha256=digest, scan_type=media, **channel_fields)
+
+
+# Double keying ------------------------------------------------------------------------
+
+SECOND_CLERK, THIRD_CLERK = StaffId("clerk-2"), StaffId("clerk-3")
+
+
+def keyed_twice_required() -> Submission:
+    consultation = scheduled()
+    consultation.set_double_keying(ORGANIZER, DURING, True)
+    return keyed_letter(consultation=consultation)
+
+
+def test_a_letter_to_a_double_keyed_consultation_waits_for_its_second_keying() -> None:
+    letter = keyed_twice_required()
+    assert letter.status is Status.KEYING
+    assert event_names(letter) == ["Received", "SecondKeyingAwaited"]
+    with pytest.raises(NotPendingError):
+        letter.publish(MODERATOR, DURING)  # not in moderation yet
+
+
+def test_the_second_keying_is_another_clerks_and_the_reconciliation_a_thirds() -> None:
+    letter = keyed_twice_required()
+    with pytest.raises(SeparationOfDutiesError):
+        letter.key_second(CLERK, DURING, "Autre texte.")
+    with pytest.raises(NotPendingError):
+        letter.reconcile(THIRD_CLERK, DURING, "Pas encore.")
+    letter.key_second(SECOND_CLERK, DURING, "Je souhaite que l'eau reste publique!")
+    for who in (CLERK, SECOND_CLERK):
+        with pytest.raises(SeparationOfDutiesError):
+            letter.reconcile(who, DURING, "Texte.")
+    letter.collect_events()
+    letter.reconcile(THIRD_CLERK, DURING, "Je souhaite que l'eau reste publique.")
+    (event,) = letter.collect_events()
+    assert event.agreed is False  # type: ignore[attr-defined]
+    assert letter.status is Status.RECEIVED
+    assert letter.text == "Je souhaite que l'eau reste publique."
+    letter.publish(MODERATOR, DURING)  # now in moderation
+
+
+def test_two_keyings_that_agree_are_recorded_as_agreeing() -> None:
+    letter = keyed_twice_required()
+    letter.key_second(SECOND_CLERK, DURING, letter.text)
+    letter.collect_events()
+    letter.reconcile(THIRD_CLERK, DURING, letter.text)
+    (event,) = letter.collect_events()
+    assert event.agreed is True  # type: ignore[attr-defined]
+
+
+def test_a_late_letter_is_not_keyed_twice() -> None:
+    consultation = scheduled()
+    consultation.set_double_keying(ORGANIZER, DURING, True)
+    letter = keyed_letter(
+        consultation=consultation, postmarked_at=CLOSES_AT, received_at=CLOSES_AT + SECOND
+    )
+    assert letter.status is Status.LATE
