@@ -155,3 +155,28 @@ async def double_keying(conn: Any, consultation_id: UUID) -> DoubleKeying:
         consultation_id,
     )
     return DoubleKeying(row["reconciled"], row["disagreed"])
+
+
+@dataclass(frozen=True)
+class Corrected:
+    receipt_number: str
+    channel: str
+    correction: Correction
+
+
+async def corrections_of(conn: Any, consultation_id: UUID) -> list[Corrected]:
+    """Every correction clerks made to their keying in this consultation, newest first."""
+    rows = await conn.fetch(
+        "SELECT c.receipt_number, c.channel, k.clerk, k.corrected_at, k.previous_text, k.text"
+        " FROM clerk_corrections k JOIN clerk_submissions c USING (submission_id)"
+        " WHERE c.consultation_id = $1 ORDER BY k.position DESC",
+        consultation_id,
+    )
+    return [
+        Corrected(
+            row["receipt_number"],
+            row["channel"],
+            Correction(row["clerk"], row["corrected_at"], row["previous_text"], row["text"]),
+        )
+        for row in rows
+    ]

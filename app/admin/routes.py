@@ -25,6 +25,7 @@ from app.admin.common import (
     settle,
     show,
 )
+from app.persistence.staff import staff_names
 from app.services.commands import ChangedMeanwhileError
 from app.services.consultations import Command, draft_consultation, draft_id, edit_consultation
 from app.web.consultation_page import consultation_context
@@ -37,6 +38,7 @@ from domain import DomainError, StaffId
 from domain.content import MAX_GRACE_DAYS
 from domain.values import MAX_NOTE_LENGTH
 from projections import admin as read
+from projections import clerk_queries
 from projections.admin import AdminConsultation
 
 # Pages ----------------------------------------------------------------------------
@@ -67,6 +69,17 @@ async def consultation_history(request: Request) -> Response:
     c = await found(request)
     entries = await read.history(request.state.pool, c.id)
     return render(request, "admin/admin_consultation_history.html", {"c": c, "entries": entries})
+
+
+@require("organizer")
+async def consultation_corrections(request: Request) -> Response:
+    """What clerks corrected in their keying of letters and calls: before and after."""
+    c = await found(request)
+    pool = request.state.pool
+    corrections = await clerk_queries.corrections_of(pool, c.id)
+    names = await staff_names(pool, [k.correction.clerk for k in corrections])
+    context = {"c": c, "corrections": corrections, "names": names}
+    return render(request, "admin/admin_consultation_corrections.html", context)
 
 
 # Drafting -------------------------------------------------------------------------
@@ -220,6 +233,7 @@ routes = [
     post(ONE + "/modifier", consultation_update, "admin_consultation_update"),
     Route(ONE + "/apercu", consultation_preview, name="admin_consultation_preview"),
     Route(ONE + "/historique", consultation_history, name="admin_consultation_history"),
+    Route(ONE + "/corrections", consultation_corrections, name="admin_consultation_corrections"),
     post(ONE + "/programmer", consultation_schedule, "admin_consultation_schedule"),
     post(ONE + "/ouvrir", consultation_open, "admin_consultation_open"),
     post(ONE + "/prolonger", consultation_extend, "admin_consultation_extend"),

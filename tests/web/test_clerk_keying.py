@@ -210,6 +210,11 @@ async def test_the_keying_clerk_corrects_their_own_keying_and_the_original_stays
     refused = await desk.client.post(f"/saisie/avis/{receipt}/correction", data=data)
     assert refused.status_code == 400
     assert "Seule la personne qui a saisi" in refused.text
+    await desk.as_clerk("organizer-nadia", "organizer")
+    history = await desk.client.get(f"/admin/consultations/{desk.open.id}/corrections")
+    assert format_receipt(receipt) in history.text
+    assert str(escape(LETTER + " Corrigé.")) in history.text
+    assert str(escape(LETTER)) in history.text
 
 
 async def test_the_outbox_prints_each_acknowledgment_as_a_pdf_page_then_records_the_batch(
