@@ -90,7 +90,7 @@ def page_has(reader: str, path: Text, *wanted: Text, absent: str = "") -> Check:
     """After a command (303), `reader` ("public", "organizer" or "actor") reads `path`."""
 
     async def check(seen: Seen) -> None:
-        assert seen.answer.status_code == 303, f"{seen.answer.status_code}: {seen.answer.text}"
+        assert seen.answer.status_code == 303, seen.answer.status_code
         client = {"public": seen.public, "organizer": seen.organizer, "actor": seen.actor}[reader]
         url = text_in(path, seen.world)
         page = (await client.get(url)).text
@@ -123,7 +123,7 @@ async def signed_in_through_the_provider(
 
 
 async def signed_in_as_marie(seen: Seen) -> None:
-    assert seen.answer.status_code == 303, seen.answer.text
+    assert seen.answer.status_code == 303, seen.answer.status_code
     assert "Connecté : Marie Tremblay" in (await seen.actor.get("/")).text
 
 
@@ -138,7 +138,7 @@ async def session_ended(seen: Seen) -> None:
 
 
 async def opinion_received(seen: Seen) -> None:
-    assert seen.answer.status_code == 303, seen.answer.text
+    assert seen.answer.status_code == 303, seen.answer.status_code
     receipt = await seen.actor.get(seen.answer.headers["location"])
     assert "Reçu, en attente de modération" in receipt.text
     events = await seen.store.select_events(Submission.create_id(seen.world.form_token))

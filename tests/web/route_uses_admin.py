@@ -17,7 +17,7 @@ from tests.web.route_uses import (
     page_has,
     plain,
 )
-from tests.web.route_world import PDF, World
+from tests.web.route_world import CORRECTED, LETTER_TEXT, PDF, World
 from tests.web.test_admin import draft_form, local
 
 
@@ -74,6 +74,19 @@ ADMIN_USES = {
     ),
     "admin_consultation_preview": Use(DRAFT, answer_has("Un brouillon (fr)", "Question 1 (fr)")),
     "admin_consultation_history": Use(DRAFT, answer_has("Brouillon créé")),
+    "admin_consultation_corrections": Use(
+        on(lambda w: w.desk),
+        answer_has(LETTER_TEXT, CORRECTED),  # before, and after
+    ),
+    "admin_consultation_double_keying": Use(
+        target("admin_consultation_double_keying"),
+        admin_shows(
+            "admin_consultation_double_keying",
+            "Double saisie des lettres",
+            "Ne plus exiger la double saisie",
+        ),
+        form=csrf({"required": "1"}),
+    ),
     "admin_consultation_schedule": Use(
         target("admin_consultation_schedule"),
         admin_shows("admin_consultation_schedule", "Programmée", "État : À venir"),

@@ -28,7 +28,7 @@ def desk_page_has(name: str, *wanted: str) -> Check:
 
 
 async def letter_keyed(seen: Seen) -> None:
-    assert seen.answer.status_code == 303, seen.answer.text
+    assert seen.answer.status_code == 303, seen.answer.status_code
     number = receipt_in(seen.answer.headers["location"])
     page = await seen.actor.get(f"/saisie/avis/{number}")
     assert LETTER_TEXT in page.text, "the desk does not show the letter keyed"
@@ -37,7 +37,7 @@ async def letter_keyed(seen: Seen) -> None:
 
 
 async def call_keyed(seen: Seen) -> None:
-    assert seen.answer.status_code == 303, seen.answer.text
+    assert seen.answer.status_code == 303, seen.answer.status_code
     number = receipt_in(seen.answer.headers["location"])
     page = await seen.actor.get(seen.answer.headers["location"])
     assert format_receipt(number) in page.text, "no number to read to the caller"
@@ -55,6 +55,19 @@ async def a_pdf(seen: Seen) -> None:
     assert seen.answer.status_code == 200, seen.answer.status_code
     assert seen.answer.headers["content-type"] == "application/pdf"
     assert seen.answer.content.startswith(b"%PDF"), "not a PDF"
+
+
+async def keyed_blind(seen: Seen) -> None:
+    """The second keying's form shows nothing of the first."""
+    assert seen.answer.status_code == 200, seen.answer.status_code
+    assert 'name="text"' in seen.answer.text
+    assert LETTER_TEXT not in seen.answer.text, "the first keying shows: not blind"
+
+
+async def keyed_second(seen: Seen) -> None:
+    assert seen.answer.status_code == 303, seen.answer.status_code
+    events = await seen.store.select_events(seen.world.to_verify_id)
+    assert events[-1].topic.endswith("KeyedSecond"), events[-1].topic
 
 
 def via_mail(fields: dict[str, str]) -> dict[str, str]:
@@ -94,6 +107,13 @@ DESK_USES = {
         plain,
         desk_page_has("print", "imprimé le"),
         form=lambda w: {"csrf_token": "jeton", "id": str(w.printable)},
+    ),
+    "clerk:verification": Use(plain, answer_has(lambda w: f"/saisie/verification/{w.to_verify}")),
+    "clerk:verification_letter": Use(lambda w: {"receipt": w.to_verify}, keyed_blind),
+    "clerk:verification_post": Use(
+        lambda w: {"receipt": w.to_verify},
+        keyed_second,
+        form=csrf({"text": "Une lettre reçue au guichet, merci de la lire."}),
     ),
     "status_lookup": Use(
         plain,

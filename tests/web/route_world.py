@@ -17,7 +17,7 @@ import httpx
 
 from app.persistence.files import Pdf
 from app.persistence.repository import Repository
-from app.services.consultations import attach_document
+from app.services.consultations import attach_document, change_consultation
 from app.services.participants import register_participant
 from app.services.submissions import SubmissionForm, receive_submission
 from app.web.formatting import MONTREAL
@@ -33,7 +33,8 @@ PUBLISHED_TEXT = "Gardons la rivière propre pour nos enfants."
 MINE_TEXT = "Mon avis à moi, avec un mémoire joint."
 LETTER_TEXT = "Une lettre reçue au guichet, merci de la lire."
 WRITER = "Gisèle Pelletier"
-KEYED = ("scanned", "withdraw", "correct", "appeal", "print")
+CORRECTED = "Une lettre reçue au guichet, merci de la relire."
+KEYED = ("scanned", "withdraw", "correct", "appeal", "print", "corrected")
 """The letters keyed at the desk, by what the clerk then does with each."""
 COMMANDS = (
     "admin_consultation_update",
@@ -45,6 +46,7 @@ COMMANDS = (
     "admin_report_publish",
     "admin_document_attach",
     "admin_document_remove",
+    "admin_consultation_double_keying",
 )
 
 
@@ -81,6 +83,10 @@ class World:
     """Receipt numbers of the letters (`KEYED`) and the call ("call") keyed there."""
     printable: UUID = field(default_factory=uuid4)
     """The submission of the letter keyed to be printed."""
+    twice: UUID = field(default_factory=uuid4)
+    """Open, its letters keyed twice: another clerk keyed `to_verify` there."""
+    to_verify: str = ""
+    to_verify_id: UUID = field(default_factory=uuid4)
     letter_token: str = field(default_factory=lambda: str(uuid4()))
     call_token: str = field(default_factory=lambda: str(uuid4()))
     """Of the letter and the call the clerk keys."""
@@ -163,6 +169,10 @@ async def build_world(repository: Repository, citizen: UUID) -> World:
         draft=await consultation(repository, "Un brouillon", 2 * DAY, 10 * DAY, scheduled=False),
     )
     world.desk = await consultation(repository, "Au guichet", -DAY, 20 * DAY)
+    world.twice = await consultation(repository, "Lettres saisies deux fois", -DAY, 20 * DAY)
+    await change_consultation(
+        repository, world.twice, lambda c: c.set_double_keying(ORGANIZER, now, required=True)
+    )
     world.targets = {name: await target(repository, name) for name in COMMANDS}
     world.removable = await document(
         repository, world.targets["admin_document_remove"], "Document à retirer"
@@ -197,13 +207,13 @@ async def draft_with_brief(citizen: httpx.AsyncClient, world: World) -> None:
     assert saved.status_code == 303, saved.text
 
 
-def letter(world: World, form_token: str) -> dict[str, str]:
+def letter(world: World, form_token: str, consultation_id: UUID | None = None) -> dict[str, str]:
     """A letter as a clerk keys it, received and postmarked today."""
     today = datetime.now(MONTREAL).date().isoformat()
     return {
         "csrf_token": "jeton",
         "form_token": form_token,
-        "consultation_id": str(world.desk),
+        "consultation_id": str(consultation_id or world.desk),
         "received_on": today,
         "postmarked_on": today,
         "name": WRITER,
@@ -230,19 +240,34 @@ def call(world: World, form_token: str) -> dict[str, str]:
     }
 
 
-async def keyed_at_the_desk(clerk: httpx.AsyncClient, repository: Repository, world: World) -> int:
-    """The clerk keys the letters and the call through the desk's forms; a moderator
-    refuses the letter to appeal; the position of that refusal."""
+async def keyed_at_the_desk(
+    clerk: httpx.AsyncClient, other: httpx.AsyncClient, repository: Repository, world: World
+) -> int:
+    """Through the desk's forms, the clerk keys the letters and the call, and corrects
+    one letter; another clerk keys a letter to be keyed twice. A moderator refuses the
+    letter to appeal: the position of that refusal."""
     for name in KEYED:
         scan = {"scan": ("lettre.pdf", PDF, "application/pdf")} if name == "scanned" else None
-        sent = await clerk.post("/saisie/lettre", data=letter(world, str(uuid4())), files=scan)
-        assert sent.status_code == 303, sent.text
-        world.keyed[name] = receipt_in(sent.headers["location"])
+        world.keyed[name] = await keyed_letter(clerk, letter(world, str(uuid4())), scan)
     sent = await clerk.post("/saisie/appel", data=call(world, str(uuid4())))
     assert sent.status_code == 303, sent.text
     world.keyed["call"] = receipt_in(sent.headers["location"])
+    fix = {"csrf_token": "jeton", "text": CORRECTED}
+    fixed = await clerk.post(f"/saisie/avis/{world.keyed['corrected']}/correction", data=fix)
+    assert fixed.status_code == 303, fixed.text
+    scan = {"scan": ("lettre.pdf", PDF, "application/pdf")}
+    world.to_verify = await keyed_letter(other, letter(world, str(uuid4()), world.twice), scan)
+    world.to_verify_id = await submission_of(repository, world.to_verify)
     world.printable = await submission_of(repository, world.keyed["print"])
     return await refuse(repository, await submission_of(repository, world.keyed["appeal"]))
+
+
+async def keyed_letter(
+    clerk: httpx.AsyncClient, data: dict[str, str], scan: dict[str, tuple[str, bytes, str]] | None
+) -> str:
+    sent = await clerk.post("/saisie/lettre", data=data, files=scan)
+    assert sent.status_code == 303, sent.text
+    return receipt_in(sent.headers["location"])
 
 
 def receipt_in(url: str) -> str:

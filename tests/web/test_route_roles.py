@@ -58,7 +58,8 @@ ADMIN = [
     "admin_consultation_preview", "admin_consultation_history", "admin_consultation_schedule",
     "admin_consultation_open", "admin_consultation_extend", "admin_consultation_close_early",
     "admin_consultation_cancel", "admin_report_publish", "admin_document_attach",
-    "admin_document_show", "admin_document_remove",
+    "admin_document_show", "admin_document_remove", "admin_consultation_corrections",
+    "admin_consultation_double_keying",
 ]  # fmt: skip
 CITIZENS = {
     "anonymous": "sign_in",
@@ -90,6 +91,7 @@ DESK = [
     "clerk:call_create", "clerk:call_receipt", "clerk:lookup", "clerk:submission_show",
     "clerk:submission_scan", "clerk:submission_withdraw", "clerk:submission_appeal",
     "clerk:submission_correct", "clerk:outbox", "clerk:outbox_pdf", "clerk:outbox_printed",
+    "clerk:verification", "clerk:verification_letter", "clerk:verification_post",
 ]  # fmt: skip
 EXPECTED = {
     **dict.fromkeys(PUBLIC, EVERYONE),
@@ -102,6 +104,7 @@ EXPECTED = {
 SESSIONS: dict[str, dict[str, Any]] = {
     "citizen": {"kind": "citizen", "name": "Marie", "participant_id": str(uuid4())},
     "clerk": {"kind": "staff", "staff_id": "c1", "name": "Greffier", "roles": ["clerk"]},
+    "another clerk": {"kind": "staff", "staff_id": "c2", "name": "Greffière", "roles": ["clerk"]},
     "moderator": {"kind": "staff", "staff_id": "m1", "name": "Mod", "roles": ["moderator"]},
     "organizer": {"kind": "staff", "staff_id": "o1", "name": "Orga", "roles": ["organizer"]},
 }
@@ -153,11 +156,15 @@ async def world(store: EventStore, app: tuple[Starlette, Any], pool: asyncpg.Poo
     repository = Repository(store, build_mapper())
     built = await build_world(repository, UUID(SESSIONS["citizen"]["participant_id"]))
     await projected(store)
-    async with client_of(app[1]) as citizen, client_of(app[1]) as clerk:
-        citizen.cookies.set(COOKIE, await signed_in(pool, **SESSIONS["citizen"]))
-        clerk.cookies.set(COOKIE, await signed_in(pool, **SESSIONS["clerk"]))
+    async with (
+        client_of(app[1]) as citizen,
+        client_of(app[1]) as clerk,
+        client_of(app[1]) as other,
+    ):
+        for client, role in ((citizen, "citizen"), (clerk, "clerk"), (other, "another clerk")):
+            client.cookies.set(COOKIE, await signed_in(pool, **SESSIONS[role]))
         await draft_with_brief(citizen, built)
-        await keyed_at_the_desk(clerk, repository, built)
+        await keyed_at_the_desk(clerk, other, repository, built)
     await projected(store)
     return built
 
