@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from app.web.forms import whole_number
 from app.web.open_common import consultation_of, filters_of, not_found, open_data, utc
 from domain import REGIONS, Channel, format_receipt, is_valid_receipt, normalize_receipt
+from domain.charter import CHARTER
 from projections import consultation_queries, ledger_queries
 from projections.consultation_queries import Consultation
 from projections.ledger_queries import Counts
@@ -148,6 +149,17 @@ async def api_statistics(request: Request) -> Response:
             "by_region": [{"region": r or None, **breakdown(counts, region=r)} for r in regions],
             "reconciles": counts.reconciles(),
         }
+    )
+
+
+@open_data
+async def api_charter(request: Request) -> Response:
+    """The moderation charter's reason codes, their labels and what they cover."""
+    return JSONResponse(
+        [
+            {"code": code.value, **{lang: r._asdict() for lang, r in texts.items()}}
+            for code, texts in CHARTER.items()
+        ]
     )
 
 

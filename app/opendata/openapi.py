@@ -129,6 +129,12 @@ OPENAPI: dict[str, Any] = {
             _ref("Submission"),
             RECEIPT,
         ),
+        "/api/charter": _get(
+            "api_charter",
+            "The moderation charter's reason codes, in French and English",
+            "application/json",
+            {"type": "array", "items": _ref("Reason")},
+        ),
         "/api/openapi.json": _get(
             "openapi", "This document", "application/json", {"type": "object"}
         ),
@@ -213,6 +219,11 @@ OPENAPI: dict[str, Any] = {
                 items={"type": "array", "items": _ref("Submission")}, next=_nullable(LINK)
             ),
             "Breakdown": BREAKDOWN,
+            "Reason": _object(
+                code=STRING,
+                fr=_object(label=STRING, explanation=STRING),
+                en=_object(label=STRING, explanation=STRING),
+            ),
             "Statistics": _object(
                 consultation_id={"type": "string", "format": "uuid"},
                 received=COUNT,

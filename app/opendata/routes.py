@@ -20,6 +20,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from app.opendata.api import (
+    api_charter,
     api_consultation_list,
     api_consultation_show,
     api_statistics,
@@ -108,5 +109,6 @@ routes: list[BaseRoute] = [
     Route(API_CONSULTATION + "/submissions", api_submission_list, name="api_submission_list"),
     Route(API_CONSULTATION + "/statistics", api_statistics, name="api_statistics"),
     Route("/api/submissions/{receipt}", api_submission_show, name="api_submission_show"),
+    Route("/api/charter", api_charter, name="api_charter"),
     Route("/api/openapi.json", openapi, name="openapi"),
 ]

@@ -18,7 +18,7 @@ from app.web.open_common import filters_of
 from app.web.pagecache import cached, cached_until_changed, render_if_changed
 from app.web.pdf import document_pdf
 from app.web.templating import render
-from domain import REGIONS, Channel, is_valid_receipt, normalize_receipt
+from domain import REGIONS, Channel, ReasonCode, is_valid_receipt, normalize_receipt
 from projections import clerk_queries, consultation_queries, ledger_queries
 from projections.consultation_queries import Consultation
 from projections.submission_queries import published_submissions, submission_and_consultation
@@ -122,6 +122,12 @@ async def ledger_show(request: Request) -> Response:
     return render(request, "public/ledger_show.html", context)
 
 
+@cached
+async def charter(request: Request) -> Response:
+    """The moderation charter, from its one source (domain/charter.py)."""
+    return render(request, "public/charter.html", {"codes": [code.value for code in ReasonCode]})
+
+
 async def document_download(request: Request) -> Response:
     """A document attached to a public consultation, or its report."""
     return await document_pdf(request, public=True)
@@ -130,6 +136,7 @@ async def document_download(request: Request) -> Response:
 ONE = "/consultations/{consultation_id:uuid}"
 routes = [
     Route("/", home, name="home"),
+    Route("/charte", charter, name="charter"),
     Route("/consultations/{consultation_id:uuid}", consultation_show, name="consultation_show"),
     Route("/consultations/{consultation_id:uuid}/avis", submission_list, name="submission_list"),
     Route("/consultations/{consultation_id:uuid}/statistiques", statistics, name="statistics"),

@@ -20,6 +20,7 @@ from app.web import formatting
 from app.web.i18n import COOKIE, LANGUAGES, pick_language, translations
 from app.web.sessions import csrf_token
 from domain import format_receipt
+from domain.charter import reason as charter_reason
 
 R = TypeVar("R", bound=Response)
 
@@ -117,6 +118,7 @@ def templates(language: str) -> Jinja2Templates:
         region_name=partial(formatting.region_name, language=language),
         iso=formatting.iso,
         receipt=format_receipt,
+        reason=partial(charter_reason, language=language),
         tr=lambda texts: (texts or {}).get(language, ""),
         csrf_token=csrf_token,
     )

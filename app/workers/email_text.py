@@ -5,29 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain import format_receipt
+from domain.charter import CHARTER
 
-# The charter's reason codes (docs/charter.md), as people read them.
+# The charter's reasons (domain/charter.py), as a sentence reads them: "hors sujet".
 REASONS: dict[str, dict[str, str]] = {
-    "fr": {
-        "R1": "propos haineux",
-        "R2": "menaces ou incitation à la violence",
-        "R3": "renseignements personnels d'autrui",
-        "R4": "diffamation ou insultes",
-        "R5": "publicité ou pollupostage",
-        "R6": "usurpation d'identité",
-        "R7": "texte incompréhensible",
-        "R8": "hors sujet",
-    },
-    "en": {
-        "R1": "hate speech",
-        "R2": "threats or incitement to violence",
-        "R3": "other people's personal information",
-        "R4": "defamation or insults",
-        "R5": "advertising or spam",
-        "R6": "impersonation",
-        "R7": "unintelligible text",
-        "R8": "off-topic",
-    },
+    language: {
+        code.value: texts[language].label[0].lower() + texts[language].label[1:]
+        for code, texts in CHARTER.items()
+    }
+    for language in ("fr", "en")
 }
 
 SUBJECTS = {
