@@ -50,7 +50,7 @@ PUBLIC = [
     "submission_show", "document_download", "submissions_csv", "submissions_json", "feed",
     "api_consultation_list", "api_consultation_show", "api_submission_list", "api_statistics",
     "api_submission_show", "openapi", "auth_sign_in", "auth_callback", "auth_sign_out", "health",
-    "status_lookup",
+    "status_lookup", "charter", "api_charter",
 ]  # fmt: skip
 ADMIN = [
     "admin_consultation_list", "admin_consultation_new", "admin_consultation_create",
