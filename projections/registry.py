@@ -6,6 +6,7 @@ from projections.admin import AdminConsultations
 from projections.clerk import ClerkSubmissions
 from projections.email import OutgoingEmail
 from projections.engine.base import Projection
+from projections.moderation import ModerationQueue
 from projections.public_consultations import PublicConsultations
 from projections.public_submissions import OpenSealed, PublicSubmissions
 
@@ -23,4 +24,5 @@ def all_projections(
         AdminConsultations(),
         OutgoingEmail(),
         ClerkSubmissions(),
+        ModerationQueue(),
     ]

@@ -1,0 +1,225 @@
+"""The moderators' queue through HTTP: blind, oldest first, leased; decisions with
+separation of duties enforced at the route; twenty moderators deciding at once record
+one decision; a passage withheld never reaches any public output."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import httpx
+from markupsafe import escape
+
+from app.moderation.leases import take_next
+from app.persistence.store import EventStore
+from app.services.moderation import decide_appeal, publish_submission, second_opinion
+from domain import ReceiptClaim, StaffId, format_receipt
+from tests.waiting import until
+from tests.web.clerk_desk import CLERK, LETTER, Desk, desk, hidden_fields, key_letter, receipt_in
+from tests.web.test_sessions import COOKIE, signed_in
+
+__all__ = ["desk"]
+SECRET = "Mon voisin Jules Tremblay au 12 rue des Pins"
+TEXT = f"L'eau doit rester publique. {SECRET} pollue la rivière. Merci."
+
+
+async def empty_queue(d: Desk) -> None:
+    """Decided by a moderator of no test, so that a test starts with the queue empty
+    (the module's database keeps what earlier tests keyed)."""
+    rows = await d.pool.fetch(
+        "SELECT submission_id, stage FROM moderation_items WHERE stage IS NOT NULL"
+    )
+    at, by = datetime.now(UTC), StaffId("mod-housekeeping")
+    for row in rows:
+        if row["stage"] == "first":
+            await publish_submission(d.repository, row["submission_id"], by, at, [])
+        elif row["stage"] == "confirm":
+            await second_opinion(d.repository, row["submission_id"], by, at, confirm=True)
+        else:
+            await decide_appeal(d.repository, row["submission_id"], by, at, False, "")
+
+    async def empty() -> bool:
+        waiting = await d.pool.fetchval(
+            "SELECT count(*) FROM moderation_items WHERE stage IS NOT NULL"
+        )
+        return bool(waiting == 0)
+
+    await until(empty, "the queue emptied")
+
+
+async def keyed(d: Desk, text: str = TEXT) -> tuple[str, UUID]:
+    await d.as_clerk(CLERK, "clerk")
+    receipt = receipt_in((await key_letter(d, text=text)).headers["location"])
+    claim = await d.repository.get(ReceiptClaim.create_id(receipt), ReceiptClaim)
+    return receipt, claim.submission_id
+
+
+async def as_moderator(d: Desk, who: str, *more: str) -> None:
+    await d.as_clerk(who, "moderator", *more)
+
+
+async def take(d: Desk) -> httpx.Response:
+    home = await d.client.get("/moderation/")
+    data = {"csrf_token": hidden_fields(home.text)["csrf_token"]}
+    return await d.client.post("/moderation/suivant", data=data)
+
+
+async def decide(d: Desk, submission_id: UUID, action: str, **fields: str) -> httpx.Response:
+    page = await d.client.get(f"/moderation/avis/{submission_id}")
+    token = hidden_fields(page.text).get("csrf_token", "jeton")
+    data = {"csrf_token": token, "action": action, **fields}
+    return await d.client.post(f"/moderation/avis/{submission_id}/decision", data=data)
+
+
+async def status_of(d: Desk, receipt: str) -> str:
+    status: str = await d.pool.fetchval(
+        "SELECT status FROM public_submissions WHERE receipt_number = $1", receipt
+    )
+    return status
+
+
+async def test_the_queue_is_blind_and_gives_the_oldest_first(desk: Desk) -> None:
+    await empty_queue(desk)
+    first = await keyed(desk)
+    await keyed(desk, LETTER)
+    await as_moderator(desk, "mod-sophie")
+    taken = await take(desk)
+    assert taken.headers["location"].endswith(str(first[1]))
+    page = await desk.client.get(taken.headers["location"])
+    assert str(escape(TEXT)) in page.text
+    for never in ("Par la poste", "Gisèle", "Pelletier", "Bas-Saint-Laurent", CLERK, first[0]):
+        assert never not in page.text, never
+
+
+async def test_a_lease_keeps_others_off_an_item_until_it_is_released_or_expires(
+    desk: Desk,
+) -> None:
+    await empty_queue(desk)
+    _, only = await keyed(desk)
+    await as_moderator(desk, "mod-sophie")
+    assert (await take(desk)).headers["location"].endswith(str(only))
+    await as_moderator(desk, "mod-luc")
+    assert (await take(desk)).headers["location"].endswith("fait=vide")  # held by Sophie
+    await as_moderator(desk, "mod-sophie")
+    page = await desk.client.get(f"/moderation/avis/{only}")
+    data = {"csrf_token": hidden_fields(page.text)["csrf_token"]}
+    await desk.client.post(f"/moderation/avis/{only}/rendre", data=data)
+    await as_moderator(desk, "mod-luc")
+    assert (await take(desk)).headers["location"].endswith(str(only))  # released
+    async with desk.pool.acquire() as conn:  # Luc's lease, a second long, runs out
+        assert await take_next(conn, "mod-luc", timedelta(seconds=1)) == only
+
+        async def lea_takes_it() -> bool:
+            return await take_next(conn, "mod-lea") == only
+
+        await until(lea_takes_it, "Luc's lease to expire", seconds=5)
+
+
+async def test_the_clerk_who_keyed_it_cannot_take_or_decide_it_even_as_a_moderator(
+    desk: Desk,
+) -> None:
+    await empty_queue(desk)
+    _, submission_id = await keyed(desk)
+    await desk.as_clerk(CLERK, "clerk", "moderator")
+    assert (await take(desk)).headers["location"].endswith("fait=vide")
+    refused = await decide(desk, submission_id, "publish")
+    assert refused.status_code == 403
+    names = [e.topic for e in await desk.repository.store.select_events(submission_id)]
+    assert not any(n.endswith("Published") for n in names)
+
+
+async def test_twenty_moderators_deciding_at_once_record_one_decision(desk: Desk) -> None:
+    receipt, submission_id = await keyed(desk)
+    clients = []
+    for i in range(20):
+        session = await signed_in(
+            desk.pool, kind="staff", staff_id=f"mod-{i}", name=f"M{i}", roles=["moderator"]
+        )
+        client = httpx.AsyncClient(transport=desk.client._transport, base_url=desk.client.base_url)
+        client.cookies.set(COOKIE, session)
+        clients.append(client)
+    data = {"csrf_token": "jeton", "action": "publish"}
+    url = f"/moderation/avis/{submission_id}/decision"
+    answers = await asyncio.gather(*(c.post(url, data=data) for c in clients))
+    for c in clients:
+        await c.aclose()
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [303] + [409] * 19
+    told = next(a for a in answers if a.status_code == 409)
+    assert "décidé entre-temps" in told.text
+    events = await desk.repository.store.select_events(submission_id)
+    assert sum(e.topic.endswith("Published") for e in events) == 1
+    assert await status_of(desk, receipt) == "published"
+
+
+async def test_a_withheld_passage_never_reaches_any_public_output(
+    desk: Desk, store: EventStore
+) -> None:
+    receipt, submission_id = await keyed(desk)
+    await as_moderator(desk, "mod-sophie")
+    await take(desk)
+    bad = await decide(desk, submission_id, "redact", passage_1="n'existe pas", reason_1="R3")
+    assert bad.status_code == 400
+    assert 'href="#passage_1"' in bad.text
+    assert "n&#39;existe pas" in bad.text  # what was typed is kept
+    done = await decide(desk, submission_id, "redact", passage_1=SECRET, reason_1="R3")
+    assert done.status_code == 303, done.text
+    await until(lambda: status_in(desk, receipt, "published"), "the publication projected")
+    outputs = [
+        f"/avis/{format_receipt(receipt)}",
+        f"/consultations/{desk.open.id}/avis",
+        f"/consultations/{desk.open.id}/avis.csv",
+        f"/consultations/{desk.open.id}/avis.json",
+        f"/consultations/{desk.open.id}/flux.atom",
+        f"/api/consultations/{desk.open.id}/submissions",
+        f"/api/submissions/{receipt}",
+    ]
+    page = await desk.client.get(outputs[0])
+    assert "[… R3]" in page.text
+    for url in outputs:
+        answer = await desk.client.get(url)
+        assert answer.status_code == 200, url
+        assert "Jules" not in answer.text, url
+        assert "Tremblay" not in answer.text, url
+    search = await desk.client.get(f"/consultations/{desk.open.id}/avis", params={"q": "Tremblay"})
+    assert format_receipt(receipt) not in search.text  # the withheld words are not searchable
+    found = await desk.client.get(f"/consultations/{desk.open.id}/avis", params={"q": "rivière"})
+    assert format_receipt(receipt) in found.text  # what is published is
+
+
+async def status_in(d: Desk, receipt: str, wanted: str) -> bool:
+    return await status_of(d, receipt) == wanted
+
+
+async def test_a_refusal_needs_a_second_moderator_and_an_appeal_an_uninvolved_one(
+    desk: Desk,
+) -> None:
+    receipt, submission_id = await keyed(desk)
+    await as_moderator(desk, "mod-sophie")
+    await take(desk)
+    proposed = await decide(desk, submission_id, "propose_refusal", reason="R8", note="Hors sujet.")
+    assert proposed.status_code == 303
+    assert (await decide(desk, submission_id, "confirm")).status_code == 403  # her own proposal
+    await as_moderator(desk, "mod-luc")
+    await take(desk)
+    assert (await decide(desk, submission_id, "confirm")).status_code == 303
+    await until(lambda: status_in(desk, receipt, "refused"), "the refusal projected")
+
+    await desk.as_clerk("clerk-lea", "clerk")  # the writer appeals by phone
+    page = await desk.client.get(f"/saisie/avis/{receipt}")
+    data = {
+        "csrf_token": hidden_fields(page.text)["csrf_token"],
+        "requested_via": "phone",
+        "appeal": "Mon avis porte bien sur la consultation.",
+    }
+    assert (await desk.client.post(f"/saisie/avis/{receipt}/appel", data=data)).status_code == 303
+    for involved in ("mod-sophie", "mod-luc"):
+        await as_moderator(desk, involved)
+        assert (await decide(desk, submission_id, "grant")).status_code == 403
+    await as_moderator(desk, "mod-claire")
+    await take(desk)
+    assert (
+        await decide(desk, submission_id, "grant", note="Il porte sur l'eau.")
+    ).status_code == 303
+    await until(lambda: status_in(desk, receipt, "published"), "the appeal granted, projected")
