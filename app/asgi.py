@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
 import asyncpg
+from eventsourcing.persistence import OperationalError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -50,7 +51,11 @@ log = logging.getLogger(__name__)
 
 
 async def health(request: Request) -> Response:
-    await request.state.store.max_notification_id()
+    """ "ok" while the event store answers; 503 (for a load balancer) while it does not."""
+    try:
+        await request.state.store.max_notification_id()
+    except (OperationalError, OSError, asyncpg.PostgresError):
+        return PlainTextResponse("database unavailable", status_code=503)
     return PlainTextResponse("ok")
 
 
