@@ -173,7 +173,8 @@ async def send(request: Request, c: Consultation, form: OpinionForm) -> Response
         return show_form(request, c, form, status=409)
     if first_sending(request, fields["form_token"]):
         limit, key = SUBMISSIONS_PER_ACCOUNT, str(participant)
-        limited = await refused(request, limit, "submission", key)
+        back_to = str(request.url_for("opinion_form", consultation_id=c.id))
+        limited = await refused(request, limit, "submission", key, back_to=back_to)
         if limited is not None:
             return limited
     sealed = await seal_for(request.state.store, participant, personal_fields(form))

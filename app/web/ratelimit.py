@@ -28,14 +28,19 @@ def new_limiter() -> MovingWindowRateLimiter:
     return MovingWindowRateLimiter(MemoryStorage())
 
 
-async def refused(request: Request, limit: RateLimitItem, *key: str) -> Response | None:
-    """None when allowed; otherwise the page that says when to try again."""
+async def refused(
+    request: Request, limit: RateLimitItem, *key: str, back_to: str | None = None
+) -> Response | None:
+    """None when allowed; otherwise the page that says when to try again. With
+    `back_to`, the limit is an account's own, and the page leads back to where what
+    was typed is kept."""
     limiter: MovingWindowRateLimiter = request.app.state.limiter
     if await limiter.hit(limit, *key):
         return None
     stats = await limiter.get_window_stats(limit, *key)
     wait = max(1, int(stats.reset_time - time.time()) + 1)
-    response = render(request, "errors/429.html", {"wait": wait}, status=429)
+    context = {"wait": wait, "minutes": -(-wait // 60), "back_to": back_to}
+    response = render(request, "errors/429.html", context, status=429)
     response.headers["retry-after"] = str(wait)
     return response
 

@@ -75,7 +75,12 @@ async def test_an_eleventh_opinion_within_the_hour_is_refused_with_its_text_kept
     assert eleventh.status_code == 429, eleventh.text
     assert "Trop de demandes" in eleventh.text
     assert 3000 < int(eleventh.headers["retry-after"]) <= 3601  # the hour, not a minute
-    assert f"Réessayez dans {eleventh.headers['retry-after']} secondes" in eleventh.text
+    assert "votre texte est conservé dans votre brouillon" in eleventh.text
+    minutes = -(-int(eleventh.headers["retry-after"]) // 60)
+    assert f"Vous pourrez l'envoyer dans {minutes} minutes" in eleventh.text.replace("&#39;", "'")
+    assert (
+        f'href="http://tribune.test/consultations/{j.consultation.id}/participer"' in eleventh.text
+    )
     assert await received(j) == before + 10
     form = await j.client.get(f"/consultations/{j.consultation.id}/participer")
     assert "Un onzième avis, à garder.</textarea>" in form.text  # to send once the hour is up
