@@ -1,0 +1,83 @@
+"""The moderators' queue in a real browser, JavaScript on and off: moderatrice takes the
+next opinion and publishes it with a passage withheld (selected in the text with
+JavaScript, copied by hand without), then proposes a refusal of another; moderateur
+confirms it. axe-core finds nothing on the queue's pages."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Browser, Page
+
+from tests.browser.conftest import LOCALE
+from tests.browser.test_clerk_desk import audited
+
+
+async def moderator(browser: Browser, live_server: str, who: str, javascript: bool) -> Page:
+    context = await browser.new_context(locale=LOCALE, java_script_enabled=javascript)
+    context.set_default_timeout(10_000)
+    tab = await context.new_page()
+    await tab.goto(f"{live_server}/moderation/")
+    await tab.locator("#login").fill(who)
+    await tab.locator("#password").fill(who)
+    await tab.get_by_role("button", name="Se connecter").click()
+    await tab.wait_for_url(f"{live_server}/moderation/")
+    return tab
+
+
+async def take_next(tab: Page, audit: bool) -> str:
+    await audited(tab, audit)
+    await tab.get_by_role("button", name="Prendre le suivant").click()
+    await tab.locator("#texte").wait_for()
+    await audited(tab, audit)
+    return (await tab.locator("#texte").inner_text()).strip()
+
+
+async def mark_first_word(tab: Page, text: str, javascript: bool) -> str:
+    word = text.split()[0]
+    if javascript:  # selected in the text: the script copies it into the first field
+        await tab.evaluate(
+            """word => {
+                const node = document.querySelector('#texte p').firstChild;
+                const start = node.textContent.indexOf(word);
+                const range = document.createRange();
+                range.setStart(node, start);
+                range.setEnd(node, start + word.length);
+                const selection = window.getSelection();
+                selection.removeAllRanges();
+                selection.addRange(range);
+                document.getElementById('texte').dispatchEvent(new MouseEvent('mouseup'));
+            }""",
+            word,
+        )
+        assert await tab.locator("#passage_1").input_value() == word
+    else:
+        await tab.locator("#passage_1").fill(word)
+    return word
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+async def test_moderators_publish_with_a_passage_withheld_and_refuse_with_a_second_opinion(
+    browser: Browser, live_server: str, javascript: bool
+) -> None:
+    first = await moderator(browser, live_server, "moderatrice", javascript)
+    text = await take_next(first, javascript)
+    await mark_first_word(first, text, javascript)
+    await first.locator("#reason_1").select_option("R3")
+    await first.get_by_role("button", name="Publier avec ces retraits").click()
+    assert "Avis publié avec retraits" in await first.locator("main").inner_text()
+    await take_next(first, audit=False)
+    await first.locator("#reason").select_option("R8")
+    await first.get_by_role("button", name="Proposer le refus").click()
+    assert "Refus proposé" in await first.locator("main").inner_text()
+    await first.context.close()
+
+    second = await moderator(browser, live_server, "moderateur", javascript)
+    for _ in range(60):  # the oldest first: those waiting for a first decision, published
+        await take_next(second, audit=False)
+        if await second.get_by_role("button", name="Confirmer le refus").count():
+            break
+        await second.get_by_role("button", name="Publier tel quel").click()
+    await audited(second, javascript)
+    await second.get_by_role("button", name="Confirmer le refus").click()
+    assert "Refus confirmé" in await second.locator("main").inner_text()
+    await second.context.close()
