@@ -3,7 +3,8 @@ state that command needs, made through the services and aggregates, then project
 
 The citizen's session owns opinions of its own; each organizer command has a
 consultation of its own, so that one done cannot stop the next; the clerk's session
-keyed letters and a call at the desk, each for one request on it.
+keyed letters and a call at the desk, each for one request on it; the moderators'
+queue holds, oldest, opinions for the moderator's session to take and to publish.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ MINE_TEXT = "Mon avis à moi, avec un mémoire joint."
 LETTER_TEXT = "Une lettre reçue au guichet, merci de la lire."
 WRITER = "Gisèle Pelletier"
 CORRECTED = "Une lettre reçue au guichet, merci de la relire."
+WAITING = {"taken": "Un avis qui attend son tour.", "published": "Un avis bientôt publié."}
+"""Opinions waiting for a moderator, by what the moderator's session does with each."""
 KEYED = ("scanned", "withdraw", "correct", "appeal", "print", "corrected")
 """The letters keyed at the desk, by what the clerk then does with each."""
 COMMANDS = (
@@ -94,6 +97,9 @@ class World:
         default_factory=lambda: (datetime.now(UTC) + 15 * DAY).replace(second=0, microsecond=0)
     )
     """The closing time an organizer moves `admin_consultation_extend`'s target to."""
+    waiting: dict[str, tuple[UUID, str]] = field(default_factory=dict)
+    waiting_since: datetime = field(default_factory=lambda: datetime.now(UTC))
+    """Id and receipt of each `WAITING` opinion; when the first, the queue's oldest, came."""
 
 
 async def consultation(
@@ -115,9 +121,14 @@ async def consultation(
 
 
 async def opinion(
-    repository: Repository, consultation_id: UUID, by: UUID, text: str, brief: bytes | None = None
+    repository: Repository,
+    consultation_id: UUID,
+    by: UUID,
+    text: str,
+    brief: bytes | None = None,
+    at: datetime | None = None,
 ) -> tuple[UUID, str]:
-    """Received online now; its id and receipt number."""
+    """Received online (now, unless `at`); its id and receipt number."""
     form = SubmissionForm(
         form_token=str(uuid4()),
         consultation_id=consultation_id,
@@ -126,7 +137,7 @@ async def opinion(
         text=text,
         language="fr",
         region="03",
-        received_at=datetime.now(UTC),
+        received_at=at or datetime.now(UTC),
         brief=brief,
     )
     receipt = await receive_submission(repository, form)
@@ -177,7 +188,17 @@ async def build_world(repository: Repository, citizen: UUID) -> World:
     world.removable = await document(
         repository, world.targets["admin_document_remove"], "Document à retirer"
     )
+    await awaiting_moderation(repository, world)
     return world
+
+
+async def awaiting_moderation(repository: Repository, world: World) -> None:
+    """Received days ago, the queue's oldest; none keyed by the moderator, who may take each."""
+    where = await consultation(repository, "En modération", -10 * DAY, 20 * DAY)
+    world.waiting_since = datetime.now(UTC) - 9 * DAY
+    for days, name in enumerate(WAITING):
+        at = world.waiting_since + days * DAY
+        world.waiting[name] = await opinion(repository, where, uuid4(), WAITING[name], at=at)
 
 
 async def target(repository: Repository, command: str) -> UUID:

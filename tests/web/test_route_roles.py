@@ -32,6 +32,7 @@ from tests.web.asgi import BASE_URL
 from tests.web.route_uses import CITIZEN_USES, PUBLIC_USES, Seen, Use
 from tests.web.route_uses_admin import ADMIN_USES
 from tests.web.route_uses_desk import DESK_USES
+from tests.web.route_uses_moderation import MODERATION_USES
 from tests.web.route_world import World, build_world, draft_with_brief, keyed_at_the_desk
 from tests.web.test_sessions import COOKIE, signed_in
 from tests.web.test_sign_in import settings as with_providers
@@ -93,11 +94,23 @@ DESK = [
     "clerk:submission_correct", "clerk:outbox", "clerk:outbox_pdf", "clerk:outbox_printed",
     "clerk:verification", "clerk:verification_letter", "clerk:verification_post",
 ]  # fmt: skip
+MODERATORS = {
+    "anonymous": "sign_in",
+    "citizen": "forbidden",
+    "clerk": "forbidden",
+    "moderator": "allowed",
+    "organizer": "forbidden",
+}
+MODERATION = [
+    "moderation:home", "moderation:queue_next", "moderation:item_show",
+    "moderation:item_decide", "moderation:item_release",
+]  # fmt: skip
 EXPECTED = {
     **dict.fromkeys(PUBLIC, EVERYONE),
     **dict.fromkeys(ADMIN, ORGANIZERS),
     **dict.fromkeys(CITIZEN, CITIZENS),
     **dict.fromkeys(DESK, CLERKS),
+    **dict.fromkeys(MODERATION, MODERATORS),
     # No session, so no CSRF token to match: refused before anything else.
     "auth_sign_out": {**EVERYONE, "anonymous": "forbidden"},
 }
@@ -108,7 +121,7 @@ SESSIONS: dict[str, dict[str, Any]] = {
     "moderator": {"kind": "staff", "staff_id": "m1", "name": "Mod", "roles": ["moderator"]},
     "organizer": {"kind": "staff", "staff_id": "o1", "name": "Orga", "roles": ["organizer"]},
 }
-USES = PUBLIC_USES | ADMIN_USES | CITIZEN_USES | DESK_USES
+USES = PUBLIC_USES | ADMIN_USES | CITIZEN_USES | DESK_USES | MODERATION_USES
 
 
 def endpoints(

@@ -1,0 +1,80 @@
+"""The moderators' queue (/moderation) used for real by the moderator's session: the
+queue seen, its oldest opinion taken (leased), read and given back, another published;
+what shows afterwards that each did what it says."""
+
+from __future__ import annotations
+
+import httpx
+
+from app.web.formatting import day
+from tests.web.route_uses import Check, Params, Seen, Use, answer_has, csrf, page_has, plain
+from tests.web.route_world import WAITING, World
+
+QUEUE = "/moderation/"
+
+
+def waiting(name: str) -> Params:
+    return lambda w: {"submission_id": str(w.waiting[name][0])}
+
+
+async def leases_of(seen: Seen, name: str) -> list[str]:
+    """Who holds a lease on that opinion, still running."""
+    rows = await seen.store.pool.fetch(
+        "SELECT moderator FROM moderation_leases WHERE submission_id = $1 AND expires_at > now()",
+        seen.world.waiting[name][0],
+    )
+    return [row["moderator"] for row in rows]
+
+
+async def took_the_oldest(seen: Seen) -> None:
+    assert seen.answer.status_code == 303, seen.answer.status_code
+    location = seen.answer.headers["location"]
+    assert location.endswith(f"/moderation/avis/{seen.world.waiting['taken'][0]}"), location
+    assert await leases_of(seen, "taken") == ["m1"], "no lease for the moderator"
+
+
+async def taking_it_first(c: httpx.AsyncClient, path: str, w: World) -> httpx.Response:
+    """As a moderator does: "take the next one" (the oldest, `taken`), then the route."""
+    await c.post(f"{QUEUE}suivant", data={"csrf_token": "jeton"})
+    if path.endswith("/rendre"):
+        return await c.post(path, data={"csrf_token": "jeton"})
+    return await c.get(path)
+
+
+async def given_back(seen: Seen) -> None:
+    assert seen.answer.status_code == 303, seen.answer.status_code
+    assert seen.answer.headers["location"].endswith("?fait=rendu")
+    assert await leases_of(seen, "taken") == [], "the lease outlived its release"
+    stage = await seen.store.pool.fetchval(
+        "SELECT stage FROM moderation_items WHERE submission_id = $1",
+        seen.world.waiting["taken"][0],
+    )
+    assert stage == "first", f"no longer waiting in the queue: {stage}"
+
+
+def published(name: str) -> Check:
+    """Read by anyone at its public address; its last event, Published."""
+    public = page_has("public", lambda w: f"/avis/{w.waiting[name][1]}", WAITING[name])
+
+    async def check(seen: Seen) -> None:
+        await public(seen)
+        assert seen.answer.headers["location"].endswith("?fait=publish")
+        events = await seen.store.select_events(seen.world.waiting[name][0])
+        assert events[-1].topic.endswith(".Published"), events[-1].topic
+
+    return check
+
+
+MODERATION_USES = {
+    "moderation:home": Use(
+        plain, answer_has("Première décision", lambda w: day(w.waiting_since, "fr"))
+    ),
+    "moderation:queue_next": Use(plain, took_the_oldest, form=csrf({})),
+    "moderation:item_show": Use(
+        waiting("taken"), answer_has(WAITING["taken"]), send=taking_it_first
+    ),
+    "moderation:item_decide": Use(
+        waiting("published"), published("published"), form=csrf({"action": "publish"})
+    ),
+    "moderation:item_release": Use(waiting("taken"), given_back, send=taking_it_first),
+}
