@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from starlette.exceptions import HTTPException
@@ -33,18 +34,23 @@ from app.web.forms import texts
 from app.web.roles import require, staff_id
 from app.web.settle import settle
 from app.web.templating import render
-from domain import DomainError, ReasonCode, StaffId
+from domain import DomainError, InvalidRedactionError, ReasonCode, StaffId
 from projections import moderation_queries
 from projections.moderation_queries import Item
 
 READ_MODELS = ("moderation_queue", "public_submissions")
+STAGE_ACTIONS = {
+    "first": ("publish", "redact", "propose_refusal"),
+    "confirm": ("confirm", "overturn"),
+    "appeal": ("grant", "dismiss"),
+}
+"""What each stage of the queue asks of a moderator."""
 Run = Callable[[], Awaitable[int | None]]
 
 
 def home_url(request: Request, **query: str) -> RedirectResponse:
     url = str(request.url_for("moderation:home"))
-    suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
-    return RedirectResponse(url + suffix, status_code=303)
+    return RedirectResponse(f"{url}?{urlencode(query)}" if query else url, status_code=303)
 
 
 @require("moderator")
@@ -117,12 +123,18 @@ async def item_decide(request: Request) -> Response:
         return await decided_meanwhile(request, request.path_params["submission_id"])
     decision = read_decision(texts(await request.form()), item.text)
     me = staff_id(request)
+    if decision.action and decision.action not in STAGE_ACTIONS.get(item.stage or "", ()):
+        decision.errors["action"] = "action_not_at_this_stage"
     if decision.errors:
         left = await lease_of(request.state.pool, item.id, me)
         return show(request, item, decision, left.total_seconds() if left else 60, status=400)
     try:
         position = await command(request, item.id, me, decision)()
-    except (DomainError, ChangedMeanwhileError):
+    except InvalidRedactionError:
+        decision.errors["passage_1"] = "passages_overlap"
+        left = await lease_of(request.state.pool, item.id, me)
+        return show(request, item, decision, left.total_seconds() if left else 60, status=400)
+    except (DomainError, ChangedMeanwhileError):  # decided, withdrawn or appealed meanwhile
         return await decided_meanwhile(request, item.id)
     await release(request.state.pool, item.id, me)
     await settle(request, position, *READ_MODELS)

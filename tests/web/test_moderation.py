@@ -223,3 +223,14 @@ async def test_a_refusal_needs_a_second_moderator_and_an_appeal_an_uninvolved_on
         await decide(desk, submission_id, "grant", note="Il porte sur l'eau.")
     ).status_code == 303
     await until(lambda: status_in(desk, receipt, "published"), "the appeal granted, projected")
+
+
+async def test_a_decision_not_asked_at_this_stage_is_refused_at_the_form(desk: Desk) -> None:
+    await empty_queue(desk)
+    receipt, submission_id = await keyed(desk)
+    await as_moderator(desk, "mod-sophie")
+    await take(desk)
+    wrong = await decide(desk, submission_id, "confirm")
+    assert wrong.status_code == 400
+    assert "ne se prend pas à cette étape" in wrong.text
+    assert await status_of(desk, receipt) == "received"
