@@ -12,9 +12,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from app.persistence.repository import AggregateNotFoundError
+from app.persistence.repository import AggregateNotFoundError, Repository
 from app.services.commands import ChangedMeanwhileError
-from app.services.consultations import Command, change_consultation
 from app.web.forms import Errors, texts
 from app.web.pdf import MAX_PDF_BYTES
 from app.web.roles import staff_id
@@ -24,6 +23,8 @@ from domain import DomainError, StaffId
 from projections import admin as read
 from projections.admin import AdminConsultation, AdminConsultations
 
+Step = Callable[[Repository, UUID, StaffId, datetime], Awaitable[int | None]]
+"""A life-cycle service of app/services/consultations.py, its own values bound."""
 READ_MODELS = (AdminConsultations.name, "public_consultations")
 
 
@@ -41,13 +42,6 @@ async def found(request: Request) -> AdminConsultation:
     if consultation is None:
         raise HTTPException(404)
     return consultation
-
-
-async def run(request: Request, consultation_id: UUID, command: Command) -> int | None:
-    try:
-        return await change_consultation(request.state.repository, consultation_id, command)
-    except AggregateNotFoundError as error:
-        raise HTTPException(404) from error
 
 
 def allowed(c: AdminConsultation, now: datetime) -> set[str]:
@@ -86,16 +80,19 @@ def show(
 async def act(
     request: Request,
     action: str,
-    make: Callable[[StaffId, datetime], Command],
+    step: Step,
     errors: Errors | None = None,
     schedule_field: str | None = None,
 ) -> Response:
-    """Run one life-cycle command, then 303 to the consultation; or its page with errors."""
+    """Run one life-cycle service, then 303 to the consultation; or its page with errors."""
     c = await found(request)
     values = texts(await request.form())
 
     async def command() -> int | None:
-        return await run(request, c.id, make(staff_id(request), datetime.now(UTC)))
+        try:
+            return await step(request.state.repository, c.id, staff_id(request), datetime.now(UTC))
+        except AggregateNotFoundError as error:
+            raise HTTPException(404) from error
 
     return await attempt(request, c, errors or {}, values, action, command, schedule_field)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from uuid import UUID
 
 from starlette.requests import Request
@@ -16,7 +17,7 @@ from app.admin import forms
 from app.admin.common import act, attempt, found, show
 from app.persistence.files import Pdf
 from app.persistence.repository import Repository
-from app.services.consultations import attach_document, publish_report
+from app.services.consultations import attach_document, publish_report, remove_document
 from app.web.csrf import protected
 from app.web.forms import Errors, texts
 from app.web.pagecache import Endpoint
@@ -81,9 +82,7 @@ async def report_publish(request: Request) -> Response:
 @protected
 async def document_remove(request: Request) -> Response:
     document_id: UUID = request.path_params["document_id"]
-    return await act(
-        request, "document", lambda by, at: lambda c: c.remove_document(by, at, document_id)
-    )
+    return await act(request, "document", partial(remove_document, document=document_id))
 
 
 @require("organizer")

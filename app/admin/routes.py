@@ -9,7 +9,10 @@ it (read your writes), so the next page shows what was just done.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
+from uuid import UUID
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,9 +28,20 @@ from app.admin.common import (
     settle,
     show,
 )
+from app.persistence.repository import Repository
 from app.persistence.staff import staff_names
 from app.services.commands import ChangedMeanwhileError
-from app.services.consultations import Command, draft_consultation, draft_id, edit_consultation
+from app.services.consultations import (
+    cancel_consultation,
+    close_early,
+    draft_consultation,
+    draft_id,
+    edit_consultation,
+    extend_deadline,
+    open_consultation,
+    schedule_consultation,
+    set_double_keying,
+)
 from app.web.consultation_page import consultation_context
 from app.web.csrf import protected
 from app.web.forms import Errors, check_moment, check_text, texts
@@ -162,13 +176,13 @@ async def consultation_update(request: Request) -> Response:
 @require("organizer")
 @protected
 async def consultation_schedule(request: Request) -> Response:
-    return await act(request, "schedule", lambda by, at: lambda c: c.schedule(by, at))
+    return await act(request, "schedule", schedule_consultation)
 
 
 @require("organizer")
 @protected
 async def consultation_open(request: Request) -> Response:
-    return await act(request, "open", lambda by, at: lambda c: c.open(by, at))
+    return await act(request, "open", open_consultation)
 
 
 @require("organizer")
@@ -177,34 +191,32 @@ async def consultation_extend(request: Request) -> Response:
     errors: Errors = {}
     new = check_moment(errors, texts(await request.form()), "new_closes_at")
 
-    def make(by: StaffId, at: datetime) -> Command:
-        assert new is not None
-        return lambda c: c.extend_deadline(by, at, new)
+    async def step(
+        repository: Repository, consultation_id: UUID, by: StaffId, at: datetime
+    ) -> int | None:
+        assert new is not None  # `act` runs it only when the form has no error
+        return await extend_deadline(repository, consultation_id, by, at, to=new)
 
-    return await act(request, "extend", make, errors, schedule_field="new_closes_at")
+    return await act(request, "extend", step, errors, schedule_field="new_closes_at")
 
 
-async def with_reason(request: Request, action: str, name: str, method: str) -> Response:
+async def with_reason(request: Request, action: str, name: str, service: Reasoned) -> Response:
     errors: Errors = {}
     values = texts(await request.form())
     reason = check_text(errors, values, name, MAX_NOTE_LENGTH)
-
-    def make(by: StaffId, at: datetime) -> Command:
-        return lambda c: getattr(c, method)(by, at, reason)
-
-    return await act(request, action, make, errors)
+    return await act(request, action, partial(service, reason=reason), errors)
 
 
 @require("organizer")
 @protected
 async def consultation_close_early(request: Request) -> Response:
-    return await with_reason(request, "close", "close_reason", "close_early")
+    return await with_reason(request, "close", "close_reason", close_early)
 
 
 @require("organizer")
 @protected
 async def consultation_cancel(request: Request) -> Response:
-    return await with_reason(request, "cancel", "cancel_reason", "cancel")
+    return await with_reason(request, "cancel", "cancel_reason", cancel_consultation)
 
 
 @require("organizer")
@@ -212,10 +224,11 @@ async def consultation_cancel(request: Request) -> Response:
 async def consultation_double_keying(request: Request) -> Response:
     """Letters keyed twice and reconciled, or once, from now on."""
     required = texts(await request.form()).get("required") == "1"
-    return await act(
-        request, "double_keying", lambda by, at: lambda c: c.set_double_keying(by, at, required)
-    )
+    return await act(request, "double_keying", partial(set_double_keying, required=required))
 
+
+Reasoned = Callable[..., Awaitable[int | None]]
+"""A life-cycle service that takes a `reason`: closing early, cancelling."""
 
 ONE = "/consultations/{consultation_id:uuid}"
 

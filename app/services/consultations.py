@@ -111,8 +111,54 @@ async def _with_pdf(
     return await run_command(repository, Consultation, consultation_id, command, keep)
 
 
+async def schedule_consultation(
+    repository: Repository, consultation_id: UUID, by: StaffId, at: datetime
+) -> int | None:
+    """The draft becomes public: upcoming, then open at its opening time."""
+    return await change_consultation(repository, consultation_id, lambda c: c.schedule(by, at))
+
+
+async def open_consultation(
+    repository: Repository, consultation_id: UUID, by: StaffId, at: datetime
+) -> int | None:
+    """Open now, earlier than planned."""
+    return await change_consultation(repository, consultation_id, lambda c: c.open(by, at))
+
+
+async def extend_deadline(
+    repository: Repository, consultation_id: UUID, by: StaffId, at: datetime, *, to: datetime
+) -> int | None:
+    return await change_consultation(
+        repository, consultation_id, lambda c: c.extend_deadline(by, at, to)
+    )
+
+
+async def close_early(
+    repository: Repository, consultation_id: UUID, by: StaffId, at: datetime, *, reason: str
+) -> int | None:
+    return await change_consultation(
+        repository, consultation_id, lambda c: c.close_early(by, at, reason)
+    )
+
+
+async def cancel_consultation(
+    repository: Repository, consultation_id: UUID, by: StaffId, at: datetime, *, reason: str
+) -> int | None:
+    return await change_consultation(
+        repository, consultation_id, lambda c: c.cancel(by, at, reason)
+    )
+
+
+async def remove_document(
+    repository: Repository, consultation_id: UUID, by: StaffId, at: datetime, *, document: UUID
+) -> int | None:
+    return await change_consultation(
+        repository, consultation_id, lambda c: c.remove_document(by, at, document)
+    )
+
+
 async def set_double_keying(
-    repository: Repository, consultation_id: UUID, by: StaffId, at: datetime, required: bool
+    repository: Repository, consultation_id: UUID, by: StaffId, at: datetime, *, required: bool
 ) -> int | None:
     """Whether this consultation's letters are keyed twice and reconciled."""
     return await change_consultation(
