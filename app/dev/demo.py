@@ -13,9 +13,10 @@ from app.persistence.repository import Repository
 from app.persistence.staff import remember_staff
 from app.persistence.store import EventStore
 from app.services.consultations import publish_report
+from app.services.moderation import propose_refusal, publish_submission, second_opinion
 from app.services.participants import keyed_writer_id, register_participant
 from app.services.printing import mark_printed
-from app.services.submissions import SubmissionForm, receive_submission
+from app.services.submissions import SubmissionForm, receive_submission, withdraw_submission
 from app.settings import Settings
 from app.workers.projector import build_runner
 from domain import REGIONS, Channel, Consultation, ReasonCode, StaffId, Submission
@@ -104,18 +105,20 @@ def form(rng: random.Random, c: Consultation, at: datetime) -> SubmissionForm:
     )
 
 
-def moderate(rng: random.Random, s: Submission, at: datetime) -> None:
+async def moderate(repository: Repository, rng: random.Random, s: Submission, at: datetime) -> None:
+    """Through the moderators' own services, by the demo moderators."""
     first, second = MODERATORS
     roll = rng.random()
     if roll < 0.55:
-        s.publish(first, at)
+        await publish_submission(repository, s.id, first, at, [])
     elif roll < 0.65:
-        s.publish_with_redactions(first, at, [(0, min(8, len(s.text)), ReasonCode("R3"))])
+        passage = [(0, min(8, len(s.text)), ReasonCode("R3"))]
+        await publish_submission(repository, s.id, first, at, passage)
     elif roll < 0.8:
-        s.propose_refusal(first, at, ReasonCode("R8"))
-        s.confirm_refusal(second, at)
+        await propose_refusal(repository, s.id, first, at, ReasonCode("R8"), "")
+        await second_opinion(repository, s.id, second, at, confirm=True)
     elif roll < 0.85:
-        s.withdraw(s.participant_id, at, at + DAY)
+        await withdraw_submission(repository, s.id, s.participant_id, at, at + DAY)
 
 
 async def load_demo(dsn: str, settings: Settings, per_consultation: int = 120) -> str:
@@ -166,9 +169,12 @@ async def _submissions(
             keyed.append(Submission.create_id(submission_form.form_token))
         receipt = await receive_submission(repository, submission_form)
         submission = await repository.get(receipt.submission_id, Submission)
-        moderate(rng, submission, at + DAY)
-        await repository.save(submission)
+        await moderate(repository, rng, submission, at + DAY)
     if keyed:
         await mark_printed(repository, CLERK, last, keyed)
         await remember_staff(repository.store.pool, CLERK, "Paul Lefebvre (démo)")
+    for staff_id, name in zip(
+        MODERATORS, ("Sophie Bouchard (démo)", "Luc Morin (démo)"), strict=True
+    ):
+        await remember_staff(repository.store.pool, staff_id, name)
     return count
