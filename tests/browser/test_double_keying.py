@@ -38,6 +38,11 @@ async def require_double_keying(browser: Browser, live_server: str, javascript: 
                 await ask.click()
             if is_open:
                 title = await tab.locator("h1").evaluate("h => h.firstChild.textContent")
+                await audited(tab, javascript)
+                await tab.get_by_role("link", name="Historique").click()
+                await tab.get_by_role("link", name="Corrections de saisie").click()
+                assert "Corrections de saisie" in await tab.locator("h1").inner_text()
+                await audited(tab, javascript)
                 return str(title).strip()
             await tab.go_back()
         pytest.fail("no open consultation")
