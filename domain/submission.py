@@ -48,7 +48,8 @@ from domain.values import (
 SUBMISSION_NAMESPACE = UUID("6c72f7fb-b8f9-458a-b679-0c17949957df")
 """Never change: submission ids already stored were derived from it."""
 
-REDACTION_MARK = "[… {reason}]"
+REDACTION_MARKS = {"fr": "[passage retiré : {reason}]", "en": "[passage removed: {reason}]"}
+"""What stands in a published text for a passage withheld, in the text's language."""
 
 
 class Submission(Aggregate):
@@ -482,7 +483,7 @@ class Submission(Aggregate):
         """The text as the public sees it, or None while it is not published."""
         if self.status is not Status.PUBLISHED:
             return None
-        return redact(self.text, self.redactions)
+        return redact(self.text, self.redactions, self.language.value)
 
     # Guards ---------------------------------------------------------------------
 
@@ -525,11 +526,12 @@ def _by_mail_or_phone(channel: Channel) -> str:
     return Channel(channel).value
 
 
-def redact(text: str, redactions: Sequence[Sequence[Any]]) -> str:
+def redact(text: str, redactions: Sequence[Sequence[Any]], language: str = "fr") -> str:
     """Each withheld passage replaced by a mark that names the charter's reason."""
+    mark = REDACTION_MARKS.get(language, REDACTION_MARKS["fr"])
     parts, cursor = [], 0
     for start, end, reason in redactions:
-        parts += [text[cursor:start], REDACTION_MARK.format(reason=reason)]
+        parts += [text[cursor:start], mark.format(reason=reason)]
         cursor = end
     return "".join([*parts, text[cursor:]])
 

@@ -109,7 +109,7 @@ class PublicSubmissions(Projection):
         rows = await rows_for(
             conn,
             "SELECT s.submission_id, s.consultation_id, s.receipt_number, s.refusal_reason,"
-            " s.participant_id, s.show_name, t.text FROM public_submissions s"
+            " s.participant_id, s.show_name, s.language, t.text FROM public_submissions s"
             " JOIN private_submission_texts t USING (submission_id)"
             " WHERE s.submission_id = ANY($1::uuid[])",
             wanted - kept.keys(),
@@ -188,6 +188,7 @@ class PublicSubmissions(Projection):
             "text": e.text,
             "participant_id": e.participant_id,
             "show_name": e.show_name,
+            "language": e.language,
         }
         batch.insert(
             SUBMISSIONS,
@@ -230,7 +231,8 @@ class PublicSubmissions(Projection):
         batch.update(TEXTS, submission_id, text=text)
 
     def submission_published(self, batch: Batch, e: Submission.Published, position: int) -> None:
-        text = redact(self._known[e.originator_id]["text"], e.redactions)
+        known = self._known[e.originator_id]
+        text = redact(known["text"], e.redactions, known["language"])
         name = self._shown_name(e.originator_id)
         self._set(batch, e, status="published", published_at=e.at, text=text, display_name=name)
         reasons = ",".join(sorted({str(r[2]) for r in e.redactions})) or None

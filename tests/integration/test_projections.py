@@ -70,7 +70,7 @@ async def test_a_submission_is_public_only_once_published_and_with_its_redaction
     await runner.catch_up_all()
     published = await row(pool, submission)
     assert published["status"] == "published"
-    assert published["text"] == "Mon voisin [… R3] pollue."
+    assert published["text"] == "Mon voisin [passage retiré : R3] pollue."
     assert "Tremblay" not in published["text"]
 
 

@@ -75,7 +75,7 @@ def test_published_redactions_survive_json_storage() -> None:
     letter.publish_with_redactions(MODERATOR, LATER, [(16, 28, ReasonCode.PERSONAL_INFORMATION)])
     copy = through_storage(letter)
     assert copy == letter
-    assert copy.published_text() == "Appelez Jean au [… R3]."
+    assert copy.published_text() == "Appelez Jean au [passage retiré : R3]."
 
 
 def test_participant_events_survive_json_storage() -> None:

@@ -229,7 +229,10 @@ def test_redactions_replace_each_passage_with_a_mark_and_its_reason() -> None:
         LATER,
         [(40, 52, ReasonCode.ADVERTISING), (16, 28, ReasonCode.PERSONAL_INFORMATION)],
     )
-    assert submission.published_text() == "Appelez Jean au [… R3] ou visitez [… R5]"
+    assert (
+        submission.published_text()
+        == "Appelez Jean au [passage retiré : R3] ou visitez [passage retiré : R5]"
+    )
 
 
 @pytest.mark.parametrize(

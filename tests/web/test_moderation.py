@@ -176,7 +176,7 @@ async def test_a_withheld_passage_never_reaches_any_public_output(
         f"/api/submissions/{receipt}",
     ]
     page = await desk.client.get(outputs[0])
-    assert "[… R3]" in page.text
+    assert "[passage retiré : R3]" in page.text
     for url in outputs:
         answer = await desk.client.get(url)
         assert answer.status_code == 200, url

@@ -163,7 +163,7 @@ async def test_the_csv_holds_exactly_the_published_submissions_as_published(
     assert header == HEADER
     assert sorted(row[0] for row in rows) == sorted(world.receipts)
     texts = {row[0]: row[7] for row in rows}
-    assert texts[world.redacted.receipt_number] == "Mon voisin [… R3] pollue."
+    assert texts[world.redacted.receipt_number] == "Mon voisin [passage retiré : R3] pollue."
     assert texts[world.published[2].receipt_number] == 'Ligne 1, "citée"\nligne 2 : été'
     for unseen in (*UNSEEN, "Tremblay", str(world.letter.participant_id)):
         assert unseen not in response.text
@@ -192,7 +192,7 @@ async def test_the_json_file_is_an_array_of_the_published_columns_only(
     assert all(list(row) == HEADER for row in rows)
     texts = {row["receipt_number"]: row["text"] for row in rows}
     assert texts[world.formula.receipt_number] == world.formula.text
-    assert texts[world.redacted.receipt_number] == "Mon voisin [… R3] pollue."
+    assert texts[world.redacted.receipt_number] == "Mon voisin [passage retiré : R3] pollue."
     assert all(row["published_at"].endswith("Z") for row in rows)
     for unseen in (*UNSEEN, "Tremblay"):
         assert unseen not in response.text
@@ -258,7 +258,7 @@ async def test_the_api_filters_as_the_html_list_does(
     by_mail = (await client.get(base, params={"canal": "mail"})).json()["items"]
     searched = (await client.get(base, params={"q": "pollue"})).json()["items"]
     assert [s["receipt_number"] for s in by_mail] == [world.letter.receipt_number]
-    assert [s["text"] for s in searched] == ["Mon voisin [… R3] pollue."]
+    assert [s["text"] for s in searched] == ["Mon voisin [passage retiré : R3] pollue."]
     assert by_mail[0]["links"]["html"].endswith("/avis/" + format_receipt(by_mail[0]["receipt"]))
 
 
@@ -335,7 +335,10 @@ async def test_a_submission_by_receipt_shows_its_text_only_once_published(
     published, refused, withdrawn = [
         await shown(s) for s in (world.redacted, world.refused, world.withdrawn)
     ]
-    assert (published["status"], published["text"]) == ("published", "Mon voisin [… R3] pollue.")
+    assert (published["status"], published["text"]) == (
+        "published",
+        "Mon voisin [passage retiré : R3] pollue.",
+    )
     assert (refused["status"], refused["refusal_reason"], refused["text"]) == (
         "refused",
         "R1",
@@ -395,7 +398,10 @@ async def test_the_feed_is_atom_with_one_entry_per_published_submission(
     assert link.get("href") == f"http://tribune.test/avis/{receipt}"
     content = entry.find(f"{ATOM}content")
     assert content is not None
-    assert (content.get("type"), content.text) == ("text", "Mon voisin [… R3] pollue.")
+    assert (content.get("type"), content.text) == (
+        "text",
+        "Mon voisin [passage retiré : R3] pollue.",
+    )
 
 
 async def test_the_english_feed_is_another_feed_of_the_same_entries(
