@@ -1,11 +1,14 @@
-"""Email owed to online participants: one row per message, written from the events.
+"""Notices owed to authors, whatever their channel: one row per message (received,
+published, refused, appealed...), written from the events.
 
-Only submissions received online get email; the post and the phone acknowledge the
-others. A row names the participant, never an address: the sender (app/workers/email.py)
-opens the address through the vault at send time, so an erasure stops mail not yet
-sent. Rows are keyed by the event's notification id, so a replay writes the same
-rows; what was sent is kept by the sender in `email_deliveries`, a table this
-projection does not own, so a rebuild never sends anything twice.
+The sender emails those who have an email address (online, or given to a clerk with a
+letter or a call); the clerks print the decisions owed to letter writers and callers
+from the same rows (app/clerk/outbox.py). A row names the participant, never an
+address: the sender (app/workers/email.py) opens the address through the vault at send
+time, so an erasure stops mail not yet sent. Rows are keyed by the event's notification
+id, so a replay writes the same rows; what was sent is kept by the sender in
+`email_deliveries`, a table this projection does not own, so a rebuild never sends
+anything twice.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain import Channel, Submission
+from domain import Submission
 from projections.engine.base import Projection, events_of, rows_for
 from projections.engine.batch import Batch, Table
 from projections.engine.recorded import Recorded
@@ -93,7 +96,7 @@ class OutgoingEmail(Projection):
         self, batch: Batch, e: Aggregate.Event, position: int, kind: str, reasons: str | None = None
     ) -> None:
         known = self._known.get(e.originator_id)
-        if known is None:  # received by mail or phone: no email
+        if known is None:  # not projected: received before this projection existed
             return
         batch.insert(
             OUTGOING,
@@ -109,8 +112,6 @@ class OutgoingEmail(Projection):
         )
 
     def submission_received(self, batch: Batch, e: Submission.Received, position: int) -> None:
-        if e.channel != Channel.ONLINE:
-            return
         known = {
             "submission_id": e.originator_id,
             "participant_id": e.participant_id,

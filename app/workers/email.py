@@ -28,8 +28,8 @@ import asyncpg
 
 from app.persistence.db import Conn
 from app.persistence.vault import open_sealed
+from app.services.notices import render
 from app.settings import EmailSettings
-from app.workers.email_text import render
 
 log = logging.getLogger(__name__)
 

@@ -198,7 +198,7 @@ async def test_an_english_submission_gets_english_mail_and_a_refusal_gives_its_r
     assert "appeal once" in body(refusal)
 
 
-async def test_letters_and_calls_send_no_email(
+async def test_a_letter_writer_who_gave_an_email_is_told_by_email_and_a_caller_without_not(
     repository: Repository,
     runner: Runner,
     pool: asyncpg.Pool,
@@ -206,7 +206,8 @@ async def test_letters_and_calls_send_no_email(
     smtp: SmtpServer,
 ) -> None:
     writer, writer_email = await person(repository)
-    caller, caller_email = await person(repository)
+    caller = uuid4()
+    await register_participant(repository, caller, at=NOW, personal={"name": "Robert"})
     letter = await submit(
         repository, writer, channel=Channel.MAIL, keyed_by=CLERK, postmarked_at=DURING
     )
@@ -223,9 +224,11 @@ async def test_letters_and_calls_send_no_email(
     await runner.catch_up_all()
     await send_pending(pool, settings)
 
-    assert await deliveries(pool, letter) == []
-    assert await deliveries(pool, call) == []
-    assert smtp.inbox.to(writer_email) == smtp.inbox.to(caller_email) == []
+    assert [m["Subject"] for m in smtp.inbox.to(writer_email)] == [
+        f"Avis reçu : {format_receipt(letter.receipt_number)}",
+        f"Votre avis {format_receipt(letter.receipt_number)} est publié",
+    ]
+    assert {d["status"] for d in await deliveries(pool, call)} == {"undeliverable"}
 
 
 async def test_a_mail_waits_while_the_server_is_down_and_goes_when_it_is_back(

@@ -1,4 +1,5 @@
-"""What the emails say, in French and in English: plain text, plain language."""
+"""What an author is told of their opinion, in French and in English, plain text and
+plain language: the one wording for an email, a decision letter and a call-back."""
 
 from __future__ import annotations
 
