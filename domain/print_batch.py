@@ -14,6 +14,8 @@ from domain.values import StaffId
 PRINT_BATCH_NAMESPACE = UUID("0d8f3c55-7a51-4c1e-9d8c-2f6e4b1a9c37")
 """Never change: batch ids already stored were derived from it."""
 ACKNOWLEDGMENT = "acknowledgment"
+DECISION = "decision"
+"""The outcome notices owed so far: a decision letter printed, or a caller phoned back."""
 
 
 class PrintBatch(Aggregate):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from eventsourcing.domain import Aggregate
 
 from domain import PrintBatch, Status, Submission
+from domain.print_batch import DECISION
 from projections.engine.base import Projection, events_of
 from projections.engine.batch import Batch, Table
 
@@ -37,6 +38,8 @@ SUBMISSIONS = Table(
         "second_text": "text",
         "reconciled_by": "text",
         "agreed": "boolean",
+        "decisions_sent_at": "timestamptz",
+        "decisions_sent_by": "text",
     },
 )
 CORRECTIONS = Table(
@@ -97,6 +100,8 @@ class ClerkSubmissions(Projection):
             second_text=None,
             reconciled_by=None,
             agreed=None,
+            decisions_sent_at=None,
+            decisions_sent_by=None,
         )
 
     def submission_received_late(self, batch: Batch, e: Submission.ReceivedLate, _: int) -> None:
@@ -172,5 +177,11 @@ class ClerkSubmissions(Projection):
             self._status(batch, e, Status.PUBLISHED)
 
     def print_batch_printed(self, batch: Batch, e: PrintBatch.Printed, _: int) -> None:
+        """An acknowledgment, or the decisions owed so far, printed (or phoned)."""
+        sent = (
+            {"decisions_sent_at": e.at, "decisions_sent_by": e.by}
+            if e.kind == DECISION
+            else {"printed_at": e.at, "printed_by": e.by}
+        )
         for submission_id in e.submission_ids:
-            batch.update(SUBMISSIONS, submission_id, printed_at=e.at, printed_by=e.by)
+            batch.update(SUBMISSIONS, submission_id, **sent)

@@ -180,3 +180,36 @@ async def corrections_of(conn: Any, consultation_id: UUID) -> list[Corrected]:
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class Owed:
+    """An outcome a letter writer or caller is owed, by letter or by a call back."""
+
+    s: ClerkSubmission
+    kind: str
+    reasons: str | None
+    decided_at: datetime
+
+
+DECISION_KINDS = ["published", "refused", "appeal_granted", "appeal_dismissed"]
+
+
+async def decisions_owed(conn: Any, limit: int = 200) -> list[Owed]:
+    """Outcome notices (outgoing_email) of keyed submissions not yet sent by the clerks."""
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS}, o.kind AS notice_kind, o.reasons AS notice_reasons,"
+        f" o.created_at AS notice_at{_JOINS}"
+        " JOIN outgoing_email o ON o.submission_id = c.submission_id"
+        " WHERE c.keyed_by IS NOT NULL AND o.kind = ANY($2::text[])"
+        " AND o.created_at > coalesce(c.decisions_sent_at, '-infinity')"
+        " ORDER BY o.created_at, o.email_id LIMIT $1",
+        limit,
+        DECISION_KINDS,
+    )
+    owed = []
+    for row in rows:
+        values = dict(row)
+        kind, reasons, at = (values.pop(k) for k in ("notice_kind", "notice_reasons", "notice_at"))
+        owed.append(Owed(ClerkSubmission(**values), kind, reasons, at))
+    return owed

@@ -1,5 +1,5 @@
 """What an acknowledgment letter says, in French and in English (the writer's
-language), as the emails do (app/workers/email_text.py): plain language."""
+language), as the emails do (app/services/notices.py): plain language."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from app.clerk.acknowledgments import Acknowledgment, letters_pdf
+from app.clerk.letters import Letter, letters_pdf
 from app.services.participants import unseal_for
 from app.services.printing import mark_printed
 from app.web.csrf import protected
@@ -35,29 +35,41 @@ BATCH = 100
 @dataclass(frozen=True)
 class Outgoing:
     s: ClerkSubmission
-    letter: Acknowledgment | None
-    """None when the person gave no postal address (told by phone, nothing to mail)."""
+    kind: str
+    """"received" (an acknowledgment) or the decision owed."""
+    letter: Letter | None
+    """None when the person gave no postal address: told by phone, nothing to mail."""
+    phone: str | None = None
 
 
-async def outgoing(request: Request, ids: set[UUID] | None = None) -> list[Outgoing]:
+async def outgoing(
+    request: Request, ids: set[UUID] | None = None, decisions: set[UUID] | None = None
+) -> list[Outgoing]:
+    """The acknowledgments, then the decisions, not sent yet (those chosen, if any)."""
     pool = request.state.pool
-    found = await clerk_queries.unprinted(pool, BATCH)
-    chosen = [s for s in found if ids is None or s.id in ids]
+    acks: list[tuple[ClerkSubmission, str, str | None]] = [
+        (s, "received", None) for s in await clerk_queries.unprinted(pool, BATCH)
+    ]
+    owed = [(o.s, o.kind, o.reasons) for o in await clerk_queries.decisions_owed(pool, BATCH)]
+    chosen = [a for a in acks if ids is None or a[0].id in ids]
+    chosen += [o for o in owed if decisions is None or o[0].id in decisions]
     consultations = {c.id: c for c in await consultation_queries.consultations(pool)}
-    return [await _outgoing(request, s, consultations) for s in chosen]
+    return [await _outgoing(request, *item, consultations) for item in chosen]
 
 
 async def _outgoing(
     request: Request,
     s: ClerkSubmission,
+    kind: str,
+    reasons: str | None,
     consultations: dict[UUID, Consultation],
 ) -> Outgoing:
     writer = await unseal_for(request.state.store, s.participant_id, s.sealed)
     c = consultations.get(s.consultation_id)
     if c is None or not writer.get("postal_address"):
-        return Outgoing(s, None)
+        return Outgoing(s, kind, None, writer.get("phone"))
     public_url = request.app.state.settings.email.public_url or str(request.base_url).rstrip("/")
-    letter = Acknowledgment(
+    letter = Letter(
         language=s.language,
         name=writer.get("name", ""),
         postal_address=writer["postal_address"],
@@ -69,8 +81,10 @@ async def _outgoing(
         phone=c.phone,
         follow_url=f"{public_url}/suivi",
         late_reason=s.late_reason,
+        kind=kind,
+        reasons=reasons,
     )
-    return Outgoing(s, letter)
+    return Outgoing(s, kind, letter)
 
 
 def private(response: Response) -> Response:
@@ -97,25 +111,27 @@ def chosen_ids(values: list[str]) -> set[UUID]:
 @require("clerk")
 async def outbox_pdf(request: Request) -> Response:
     """The letters of the batch shown, as one PDF, a letter a page."""
-    items = await outgoing(request, chosen_ids(request.query_params.getlist("id")))
+    params = request.query_params
+    items = await outgoing(
+        request, chosen_ids(params.getlist("id")), chosen_ids(params.getlist("decision"))
+    )
     letters = [item.letter for item in items if item.letter is not None]
     pdf = letters_pdf(letters, datetime.now(UTC))
-    return private(pdf_response(pdf, "accuses-de-reception.pdf"))
+    return private(pdf_response(pdf, "lettres.pdf"))
 
 
 @require("clerk")
 @protected
 async def outbox_printed(request: Request) -> Response:
-    """The batch shown, marked printed: who, when (one event for the batch)."""
+    """The batch shown, marked sent: who, when (one event per kind of letter)."""
     async with request.form() as form:
         ids = chosen_ids([v for v in form.getlist("id") if isinstance(v, str)])
-    position = None
-    if ids:
-        by, now = staff_id(request), datetime.now(UTC)
-        position = await mark_printed(request.state.repository, by, now, list(ids))
+        decisions = chosen_ids([v for v in form.getlist("decision") if isinstance(v, str)])
+    by, now = staff_id(request), datetime.now(UTC)
+    position = await mark_printed(request.state.repository, by, now, list(ids), list(decisions))
     await settle(request, position, "clerk_submissions")
     url = request.url_for("clerk:outbox")
-    return RedirectResponse(f"{url}?imprime={len(ids)}", status_code=303)
+    return RedirectResponse(f"{url}?imprime={len(ids) + len(decisions)}", status_code=303)
 
 
 routes = [

@@ -171,7 +171,7 @@ async def _submissions(
         submission = await repository.get(receipt.submission_id, Submission)
         await moderate(repository, rng, submission, at + DAY)
     if keyed:
-        await mark_printed(repository, CLERK, last, keyed)
+        await mark_printed(repository, CLERK, datetime.now(UTC), keyed, keyed)
         await remember_staff(repository.store.pool, CLERK, "Paul Lefebvre (démo)")
     for staff_id, name in zip(
         MODERATORS, ("Sophie Bouchard (démo)", "Luc Morin (démo)"), strict=True

@@ -9,15 +9,27 @@ from eventsourcing.persistence import IntegrityError
 
 from app.persistence.repository import Repository
 from domain import PrintBatch, StaffId
+from domain.print_batch import ACKNOWLEDGMENT, DECISION
 
 
 async def mark_printed(
-    repository: Repository, by: StaffId, at: datetime, submission_ids: list[UUID]
+    repository: Repository,
+    by: StaffId,
+    at: datetime,
+    acknowledged: list[UUID],
+    decided: list[UUID] | None = None,
 ) -> int | None:
-    """Who printed these acknowledgments, and when; the same batch marked twice (a
+    """Who sent these acknowledgments and the decisions owed on those submissions (by
+    letter, or by a call back), and when, in one save; the same batch marked twice (a
     double click) is recorded once (None)."""
-    batch = PrintBatch.mark_printed(by=by, at=at, submission_ids=submission_ids)
+    batches = [
+        PrintBatch.mark_printed(by=by, at=at, submission_ids=ids, kind=kind)
+        for ids, kind in ((acknowledged, ACKNOWLEDGMENT), (decided or [], DECISION))
+        if ids
+    ]
+    if not batches:
+        return None
     try:
-        return await repository.save(batch)
+        return await repository.save(*batches)
     except IntegrityError:
         return None

@@ -16,7 +16,8 @@ from pypdf import PdfReader
 from app.persistence.staff import remember_staff
 from app.persistence.store import EventStore
 from app.web.forms import local_input
-from domain import Submission, format_receipt
+from domain import ReceiptClaim, Submission, format_receipt
+from tests.moderation import refuse
 from tests.web.clerk_desk import (
     CLERK,
     LETTER,
@@ -297,3 +298,28 @@ async def test_clerks_see_each_other_by_the_name_they_signed_in_with(desk: Desk)
     receipt = receipt_in((await key_letter(desk)).headers["location"])
     assert "Paul Lefebvre" in (await desk.client.get("/saisie/")).text
     assert "Paul Lefebvre" in (await desk.client.get(f"/saisie/avis/{receipt}")).text
+
+
+async def test_the_decision_is_owed_by_letter_to_a_writer_and_by_a_call_back_to_a_caller(
+    desk: Desk, store: EventStore
+) -> None:
+    letter = receipt_in((await key_letter(desk)).headers["location"])
+    call = receipt_in((await key_call(desk)).headers["location"])  # a phone, no address
+    for receipt in (letter, call):
+        claim = await desk.repository.get(ReceiptClaim.create_id(receipt), ReceiptClaim)
+        position = await refuse(desk.repository, claim.submission_id)
+    await store.wait("outgoing_email", position, timeout=5)
+    outbox = await desk.client.get("/saisie/envois")
+    assert "Décisions à annoncer" in outbox.text
+    assert "À rappeler au 418 555-0123" in outbox.text
+    ids = [str((await row(desk, r))["submission_id"]) for r in (letter, call)]
+    pdf = await desk.client.get("/saisie/envois/lot.pdf", params={"decision": ids})
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages]
+    assert len(pages) == 1  # the caller is phoned, not written to
+    assert f"Votre avis {format_receipt(letter)} n'est pas publié" in pages[0]
+    assert "hors sujet" in pages[0]  # the charter's words for R8
+    data = {"csrf_token": hidden_fields(outbox.text)["csrf_token"], "decision": ids}
+    assert (await desk.client.post("/saisie/envois/imprimes", data=data)).status_code == 303
+    after = await desk.client.get("/saisie/envois")
+    assert "À rappeler au 418 555-0123" not in after.text
+    assert (await row(desk, letter))["decisions_sent_by"] == CLERK

@@ -75,7 +75,8 @@ async def test_a_letter_is_keyed_twice_blind_then_reconciled_before_moderation(
     submission = await desk.repository.get(claim.submission_id, Submission)
     assert submission.status.value == "received"
     position = await publish(desk.repository, claim.submission_id)
-    await store.wait("public_submissions", position, timeout=5)
+    for read_model in ("public_submissions", "clerk_submissions"):
+        await store.wait(read_model, position, timeout=5)
     stats = await desk.client.get(f"/consultations/{desk.open.id}/statistiques")
     assert "Lettres saisies deux fois et rapprochées" in stats.text
     assert "100 %" in stats.text

@@ -1,5 +1,6 @@
-"""Acknowledgment letters as one PDF, a letter a page, laid out for a window envelope
-(the address where a No. 10 envelope's window is), in the writer's language.
+"""Letters to writers and callers as one PDF, a letter a page, laid out for a window
+envelope (the address where a No. 10 envelope's window is), in the writer's language:
+acknowledgments, and decisions in the very words of the emails (app/services/notices.py).
 
 fpdf2 writes the PDF; DejaVu Sans (static/fonts) holds every letter of every name.
 """
@@ -12,6 +13,7 @@ from datetime import datetime
 from fpdf import FPDF
 
 from app.clerk.letter_text import LETTER
+from app.services.notices import render
 from app.settings import ROOT
 from app.web import formatting
 from domain import format_receipt
@@ -22,7 +24,7 @@ WINDOW = (22, 50, 95)  # the recipient's address: left, top, width (mm)
 
 
 @dataclass(frozen=True)
-class Acknowledgment:
+class Letter:
     language: str
     name: str
     postal_address: str
@@ -36,9 +38,13 @@ class Acknowledgment:
     phone: str
     follow_url: str
     late_reason: str | None = None
+    kind: str = "received"
+    """An acknowledgment ("received"), or the decision the notice names."""
+    reasons: str | None = None
+    """The charter's codes of a refusal or of passages withheld, comma-separated."""
 
 
-def letters_pdf(letters: list[Acknowledgment], printed_on: datetime) -> bytes:
+def letters_pdf(letters: list[Letter], printed_on: datetime) -> bytes:
     pdf = FPDF(format="letter", unit="mm")
     pdf.set_title("Accusés de réception — Acknowledgments")
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
@@ -49,8 +55,8 @@ def letters_pdf(letters: list[Acknowledgment], printed_on: datetime) -> bytes:
     return bytes(pdf.output())
 
 
-def _page(pdf: FPDF, letter: Acknowledgment, printed_on: datetime) -> None:
-    text = LETTER[letter.language]
+def _page(pdf: FPDF, letter: Letter, printed_on: datetime) -> None:
+    subject, paragraphs = _content(letter)
     pdf.add_page()
     pdf.set_font("DejaVu", size=9)
     pdf.multi_cell(90, 4.5, letter.return_address)
@@ -62,16 +68,34 @@ def _page(pdf: FPDF, letter: Acknowledgment, printed_on: datetime) -> None:
     pdf.cell(0, 6, formatting.day(printed_on, letter.language), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font("DejaVu", "B", 11)
-    pdf.multi_cell(0, 6, text["subject"].format(title=letter.title))
+    pdf.multi_cell(0, 6, subject)
     pdf.ln(3)
-    for paragraph in _paragraphs(letter, text):
-        bold = paragraph.startswith(text["number"][:12])
+    number = format_receipt(letter.receipt_number)
+    for paragraph in paragraphs:
+        bold = number in paragraph and len(paragraph) < 60
         pdf.set_font("DejaVu", "B" if bold else "", 13 if bold else 11)
         pdf.multi_cell(0, 6, paragraph)
         pdf.ln(3)
 
 
-def _paragraphs(letter: Acknowledgment, text: dict[str, str]) -> list[str]:
+def _content(letter: Letter) -> tuple[str, list[str]]:
+    """The subject and the paragraphs: an acknowledgment's, or a decision's notice."""
+    if letter.kind == "received":
+        text = LETTER[letter.language]
+        return text["subject"].format(title=letter.title), _paragraphs(letter, text)
+    title = {letter.language: letter.title}
+    notice = render(
+        letter.kind,
+        letter.language,
+        letter.receipt_number,
+        title,
+        letter.reasons,
+        letter.follow_url,
+    )
+    return notice.subject, [p.removeprefix("-- \n") for p in notice.body.strip().split("\n\n")]
+
+
+def _paragraphs(letter: Letter, text: dict[str, str]) -> list[str]:
     received = formatting.day(letter.received_at, letter.language)
     said = text["received_mail" if letter.channel == "mail" else "received_phone"]
     late = [text[f"late_{letter.late_reason}"]] if letter.late_reason else []
