@@ -35,7 +35,7 @@ from app.web.roles import require, staff_id
 from app.web.settle import settle
 from app.web.templating import render
 from domain import DomainError, InvalidRedactionError, ReasonCode, StaffId
-from projections import moderation_queries
+from projections import dashboard_queries, moderation_queries
 from projections.moderation_queries import Item
 
 READ_MODELS = ("moderation_queue", "public_submissions")
@@ -173,10 +173,18 @@ async def item_release(request: Request) -> Response:
     return home_url(request, fait="rendu")
 
 
+@require("moderator")
+async def dashboard(request: Request) -> Response:
+    """The queue, the pace, and whether all channels are treated alike."""
+    board = await dashboard_queries.dashboard(request.state.pool)
+    return render(request, "moderation/dashboard.html", {"board": board})
+
+
 ONE = "/avis/{submission_id:uuid}"
 routes = [
     Route("/", home, name="home"),
     Route("/suivant", queue_next, methods=["POST"], name="queue_next"),
+    Route("/tableau", dashboard, name="dashboard"),
     Route(ONE, item_show, name="item_show"),
     Route(ONE + "/decision", item_decide, methods=["POST"], name="item_decide"),
     Route(ONE + "/rendre", item_release, methods=["POST"], name="item_release"),

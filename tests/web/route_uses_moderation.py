@@ -77,4 +77,5 @@ MODERATION_USES = {
         waiting("published"), published("published"), form=csrf({"action": "publish"})
     ),
     "moderation:item_release": Use(waiting("taken"), given_back, send=taking_it_first),
+    "moderation:dashboard": Use(plain, answer_has("Avis en attente", "Résultats par moyen")),
 }

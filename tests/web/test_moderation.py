@@ -5,6 +5,7 @@ one decision; a passage withheld never reaches any public output."""
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -13,8 +14,14 @@ from markupsafe import escape
 
 from app.moderation.leases import take_next
 from app.persistence.store import EventStore
-from app.services.moderation import decide_appeal, publish_submission, second_opinion
-from domain import ReceiptClaim, StaffId, format_receipt
+from app.services.moderation import (
+    decide_appeal,
+    propose_refusal,
+    publish_submission,
+    second_opinion,
+)
+from domain import ReasonCode, ReceiptClaim, StaffId, format_receipt
+from projections.dashboard_queries import dashboard
 from tests.waiting import until
 from tests.web.clerk_desk import CLERK, LETTER, Desk, desk, hidden_fields, key_letter, receipt_in
 from tests.web.test_sessions import COOKIE, signed_in
@@ -234,3 +241,29 @@ async def test_a_decision_not_asked_at_this_stage_is_refused_at_the_form(desk: D
     assert wrong.status_code == 400
     assert "ne se prend pas à cette étape" in wrong.text
     assert await status_of(desk, receipt) == "received"
+
+
+async def test_the_dashboard_counts_the_queue_the_outcomes_by_channel_and_the_overturns(
+    desk: Desk, store: EventStore
+) -> None:
+    await empty_queue(desk)
+    _, published = await keyed(desk)
+    _, overturned = await keyed(desk, LETTER)
+    await keyed(desk, "Un troisième, qui attend.")
+    at, first, second = datetime.now(UTC), StaffId("mod-a"), StaffId("mod-b")
+    await publish_submission(desk.repository, published, first, at, [])
+    await propose_refusal(desk.repository, overturned, first, at, ReasonCode("R8"), "")
+    position = await second_opinion(desk.repository, overturned, second, at, confirm=False)
+    await store.wait("public_submissions", position, timeout=5)
+    await store.wait("moderation_queue", position, timeout=5)
+    await as_moderator(desk, "mod-sophie")
+    board = await desk.client.get("/moderation/tableau")
+    assert board.status_code == 200
+    text = re.sub(r"\s+", " ", board.text)
+    waiting = re.search(r"Avis en attente d.{1,5}un modérateur</dt> ?<dd>(\d+)</dd>", text)
+    assert waiting, "the queue's length is not shown"
+    assert waiting[1] == "2"  # the one waiting, and the overturned one, back in the queue
+    assert re.search(r"Refus proposés, puis infirmés</dt><dd>\d+ / \d+", text)
+    dash = await dashboard(desk.pool)
+    assert dash.refusals_overturned >= 1
+    assert dash.outcomes["mail"]["published"] >= 1

@@ -103,7 +103,7 @@ MODERATORS = {
 }
 MODERATION = [
     "moderation:home", "moderation:queue_next", "moderation:item_show",
-    "moderation:item_decide", "moderation:item_release",
+    "moderation:item_decide", "moderation:item_release", "moderation:dashboard",
 ]  # fmt: skip
 EXPECTED = {
     **dict.fromkeys(PUBLIC, EVERYONE),
