@@ -8,6 +8,7 @@ so mypy checks each field they read. An event's topic is its qualified name: sto
 events are found by it, so a class is never renamed or moved.
 """
 
+from domain.calibration import Calibration
 from domain.consultation import Consultation
 from domain.errors import (
     AlreadyAppealedError,
@@ -82,6 +83,7 @@ __all__ = [
     "AppealNotAllowedError",
     "AppealStatus",
     "Bilingual",
+    "Calibration",
     "CallNotLiveError",
     "Channel",
     "Consultation",
