@@ -29,6 +29,7 @@ from app.admin import routes as admin
 from app.auth import build_oauth
 from app.citizen import routes as citizen
 from app.clerk import routes as clerk
+from app.moderation import calibration
 from app.moderation import routes as moderation
 from app.opendata import routes as opendata
 from app.persistence.db import create_pool
@@ -121,7 +122,7 @@ routes: list[BaseRoute] = [
     *citizen.routes,
     Mount("/admin", routes=admin.routes),
     Mount("/saisie", routes=clerk.routes, name="clerk"),
-    Mount("/moderation", routes=moderation.routes, name="moderation"),
+    Mount("/moderation", routes=[*moderation.routes, *calibration.routes], name="moderation"),
     Route("/health", health, name="health"),
     Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
 ]

@@ -77,6 +77,7 @@ class Settings:
     staff_provider: Provider | None
     secure_cookies: bool
     rate_per_address: str
+    calibration_share: float
     email: EmailSettings
 
     @classmethod
@@ -97,5 +98,7 @@ class Settings:
             staff_provider=_provider(env, "STAFF_OIDC"),
             secure_cookies=env.get("TRIBUNE_SECURE_COOKIES", "") == "1",
             rate_per_address=env.get("TRIBUNE_RATE_PER_ADDRESS", "120/minute"),
+            # The share of first decisions sent back, blind, to a second moderator.
+            calibration_share=float(env.get("TRIBUNE_CALIBRATION_SHARE", "0.05")),
             email=_email(env, Path(env.get("TRIBUNE_VAR_DIR", ROOT / "var"))),
         )

@@ -8,7 +8,40 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from domain.calibration import cohens_kappa
+
 FIRST_DECISIONS = ["published", "published_with_redactions", "refusal_proposed"]
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Over the last calibration pairs: how often the two blind decisions agree, Cohen's
+    kappa over the outcome, and the agreement per reason code where there are enough."""
+
+    pairs: int
+    agreed: int
+    kappa: float | None
+    by_reason: list[tuple[str, int, int]]
+    """(reason code of the first decision, pairs, agreed), for codes with enough pairs."""
+
+
+async def agreement(conn: Any, last: int = 200, enough: int = 5) -> Agreement:
+    rows = await conn.fetch(
+        "SELECT first_outcome, first_reasons, second_outcome FROM calibration_pairs"
+        " ORDER BY recorded_at DESC, submission_id LIMIT $1",
+        last,
+    )
+    pairs = [(r["first_outcome"], r["second_outcome"]) for r in rows]
+    by_code: dict[str, list[bool]] = {}
+    for row in rows:
+        for code in filter(None, row["first_reasons"].split(",")):
+            by_code.setdefault(code, []).append(row["first_outcome"] == row["second_outcome"])
+    return Agreement(
+        pairs=len(pairs),
+        agreed=sum(a == b for a, b in pairs),
+        kappa=cohens_kappa(pairs),
+        by_reason=[(c, len(v), sum(v)) for c, v in sorted(by_code.items()) if len(v) >= enough],
+    )
 
 
 @dataclass(frozen=True)
@@ -23,6 +56,7 @@ class Dashboard:
     refusals_overturned: int
     appeals_decided: int
     appeals_granted: int
+    calibration: Agreement
     channels: list[str] = field(default_factory=lambda: ["online", "mail", "phone"])
 
     @staticmethod
@@ -62,4 +96,5 @@ async def dashboard(conn: Any, days: int = 14) -> Dashboard:
         refusals_overturned=ledger.get("refusal_overturned", 0),
         appeals_decided=ledger.get("appeal_granted", 0) + ledger.get("appeal_dismissed", 0),
         appeals_granted=ledger.get("appeal_granted", 0),
+        calibration=await agreement(conn),
     )

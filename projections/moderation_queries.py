@@ -18,6 +18,8 @@ ELIGIBLE = (
 )
 """What a moderator may take: never what they keyed, nor a second opinion on their own
 proposal, nor an appeal on a submission they took part in."""
+CALIBRATING = "i.keyed_by IS DISTINCT FROM $1 AND i.decided_by <> $1"
+"""A calibration item, to anyone but who keyed it and who took the first decision."""
 
 
 @dataclass(frozen=True)

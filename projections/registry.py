@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from domain.calibration import DEFAULT_SHARE
 from projections.admin import AdminConsultations
+from projections.calibration import CalibrationQueue
 from projections.clerk import ClerkSubmissions
 from projections.email import OutgoingEmail
 from projections.engine.base import Projection
@@ -16,7 +18,9 @@ def _sealed_shut(key: bytes | None, sealed: str | None) -> None:
 
 
 def all_projections(
-    pseudonym_key: bytes = b"tribune-development", open_sealed: OpenSealed = _sealed_shut
+    pseudonym_key: bytes = b"tribune-development",
+    open_sealed: OpenSealed = _sealed_shut,
+    calibration_share: float = DEFAULT_SHARE,
 ) -> list[Projection]:
     return [
         PublicConsultations(),
@@ -25,4 +29,5 @@ def all_projections(
         OutgoingEmail(),
         ClerkSubmissions(),
         ModerationQueue(),
+        CalibrationQueue(calibration_share),
     ]

@@ -8,40 +8,57 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from projections.moderation_queries import ELIGIBLE
+from projections.moderation_queries import CALIBRATING, ELIGIBLE
 
 LEASE = timedelta(minutes=5)
 
-_TAKE = f"""
+_TAKE = """
 WITH next AS (
-    SELECT i.submission_id FROM moderation_items i
-    LEFT JOIN moderation_leases l USING (submission_id)
-    WHERE i.stage IS NOT NULL AND ({ELIGIBLE})
+    SELECT i.submission_id FROM {items} i
+    LEFT JOIN {leases} l USING (submission_id)
+    WHERE {waiting} AND ({eligible})
       AND (l.submission_id IS NULL OR l.expires_at <= now() OR l.moderator = $1)
     ORDER BY (l.moderator IS NOT DISTINCT FROM $1) DESC,
         i.received_at, i.recorded_at, i.submission_id
     LIMIT 1 FOR UPDATE OF i SKIP LOCKED
 )
-INSERT INTO moderation_leases (submission_id, moderator, expires_at)
+INSERT INTO {leases} (submission_id, moderator, expires_at)
 SELECT submission_id, $1, now() + $2::interval FROM next
 ON CONFLICT (submission_id) DO UPDATE
     SET moderator = excluded.moderator, expires_at = excluded.expires_at
-    WHERE moderation_leases.expires_at <= now() OR moderation_leases.moderator = $1
+    WHERE {leases}.expires_at <= now() OR {leases}.moderator = $1
 RETURNING submission_id
 """
+TAKE_DECISION = _TAKE.format(
+    items="moderation_items",
+    leases="moderation_leases",
+    waiting="i.stage IS NOT NULL",
+    eligible=ELIGIBLE,
+)
+TAKE_CALIBRATION = _TAKE.format(
+    items="calibration_items",
+    leases="calibration_leases",
+    waiting="i.ready AND NOT i.done",
+    eligible=CALIBRATING,
+)
 
 
-async def take_next(conn: Any, moderator: str, lease: timedelta = LEASE) -> UUID | None:
+async def take_next(
+    conn: Any, moderator: str, lease: timedelta = LEASE, sql: str = TAKE_DECISION
+) -> UUID | None:
     """The oldest item this moderator may take (the one they hold first), now leased to
-    them; None when the queue holds nothing for them."""
-    taken: UUID | None = await conn.fetchval(_TAKE, moderator, lease)
+    them; None when the queue holds nothing for them. With TAKE_CALIBRATION, from the
+    calibration queue."""
+    taken: UUID | None = await conn.fetchval(sql, moderator, lease)
     return taken
 
 
-async def lease_of(conn: Any, submission_id: UUID, moderator: str) -> timedelta | None:
+async def lease_of(
+    conn: Any, submission_id: UUID, moderator: str, leases: str = "moderation_leases"
+) -> timedelta | None:
     """The time left on this moderator's lease of the item; None if they hold none."""
     left: timedelta | None = await conn.fetchval(
-        "SELECT expires_at - now() FROM moderation_leases"
+        f"SELECT expires_at - now() FROM {leases}"
         " WHERE submission_id = $1 AND moderator = $2 AND expires_at > now()",
         submission_id,
         moderator,
@@ -49,9 +66,11 @@ async def lease_of(conn: Any, submission_id: UUID, moderator: str) -> timedelta 
     return left
 
 
-async def release(conn: Any, submission_id: UUID, moderator: str) -> None:
+async def release(
+    conn: Any, submission_id: UUID, moderator: str, leases: str = "moderation_leases"
+) -> None:
     await conn.execute(
-        "DELETE FROM moderation_leases WHERE submission_id = $1 AND moderator = $2",
+        f"DELETE FROM {leases} WHERE submission_id = $1 AND moderator = $2",
         submission_id,
         moderator,
     )

@@ -101,9 +101,16 @@ async def item_show(request: Request) -> Response:
 
 
 def show(
-    request: Request, item: Item, decision: Decision, seconds_left: float, status: int = 200
+    request: Request,
+    item: Item,
+    decision: Decision,
+    seconds_left: float,
+    status: int = 200,
+    calibrating: bool = False,
 ) -> Response:
+    """The item's page; calibrating, blind to the decision already taken."""
     context: dict[str, Any] = {
+        "calibrating": calibrating,
         "item": item,
         "errors": decision.errors,
         "values": decision.values,

@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from eventsourcing.persistence import IntegrityError
+
 from app.persistence.repository import Repository
-from app.services.commands import run_command
-from domain import ReasonCode, StaffId, Submission
+from app.services.commands import ChangedMeanwhileError, run_command
+from domain import Calibration, ReasonCode, StaffId, Submission
 
 Redactions = list[tuple[int, int, ReasonCode]]
 
@@ -70,3 +72,21 @@ async def decide_appeal(
         s.decide_appeal(by, at, granted, note)
 
     return await run_command(repository, Submission, submission_id, command)
+
+
+async def record_calibration(
+    repository: Repository,
+    submission_id: UUID,
+    by: StaffId,
+    at: datetime,
+    outcome: str,
+    reasons: list[str],
+) -> int | None:
+    """A second, blind decision on a decided submission, recorded beside the first; it
+    changes nothing. One per submission: a second one is a ChangedMeanwhileError."""
+    submission = await repository.get(submission_id, Submission)
+    calibration = Calibration.record(submission, by, at, outcome, reasons)
+    try:
+        return await repository.save(calibration)
+    except IntegrityError as error:
+        raise ChangedMeanwhileError(calibration.id) from error

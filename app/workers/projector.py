@@ -33,7 +33,7 @@ def build_runner(store: EventStore, settings: Settings) -> Runner:
     return Runner(
         store,
         build_mapper(settings.cipher_key),
-        all_projections(settings.pseudonym_key, open_sealed),
+        all_projections(settings.pseudonym_key, open_sealed, settings.calibration_share),
         batch_size=settings.projection_batch,
     )
 

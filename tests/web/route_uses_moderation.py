@@ -7,8 +7,9 @@ from __future__ import annotations
 import httpx
 
 from app.web.formatting import day
+from domain import Calibration
 from tests.web.route_uses import Check, Params, Seen, Use, answer_has, csrf, page_has, plain
-from tests.web.route_world import WAITING, World
+from tests.web.route_world import CALIBRATED, WAITING, World
 
 QUEUE = "/moderation/"
 
@@ -65,6 +66,29 @@ def published(name: str) -> Check:
     return check
 
 
+def calibrated(w: World) -> dict[str, str]:
+    return {"submission_id": str(w.calibrated[0])}
+
+
+async def took_the_calibration(seen: Seen) -> None:
+    location = seen.answer.headers.get("location", "")
+    assert location.endswith(f"/moderation/calibration/{seen.world.calibrated[0]}"), location
+
+
+async def taking_calibration_first(c: httpx.AsyncClient, path: str, w: World) -> httpx.Response:
+    """As a moderator does: take the calibration item, then the route."""
+    await c.post(f"{QUEUE}calibration", data={"csrf_token": "jeton"})
+    if path.endswith("/decision"):
+        return await c.post(path, data={"csrf_token": "jeton", "action": "publish"})
+    return await c.get(path)
+
+
+async def recorded(seen: Seen) -> None:
+    assert seen.answer.headers.get("location", "").endswith("?fait=calibre"), seen.answer
+    events = await seen.store.select_events(Calibration.create_id(seen.world.calibrated[0]))
+    assert [e.topic.rsplit(".", 1)[1] for e in events] == ["Recorded"]
+
+
 MODERATION_USES = {
     "moderation:home": Use(
         plain, answer_has("Première décision", lambda w: day(w.waiting_since, "fr"))
@@ -78,4 +102,11 @@ MODERATION_USES = {
     ),
     "moderation:item_release": Use(waiting("taken"), given_back, send=taking_it_first),
     "moderation:dashboard": Use(plain, answer_has("Avis en attente", "Résultats par moyen")),
+    "moderation:calibration_next": Use(plain, took_the_calibration, form=csrf({})),
+    "moderation:calibration_show": Use(
+        calibrated, answer_has("Avis de calibration", CALIBRATED), send=taking_calibration_first
+    ),
+    "moderation:calibration_decide": Use(
+        calibrated, recorded, form=csrf({"action": "publish"}), send=taking_calibration_first
+    ),
 }

@@ -19,11 +19,13 @@ import httpx
 from app.persistence.files import Pdf
 from app.persistence.repository import Repository
 from app.services.consultations import attach_document, change_consultation
+from app.services.moderation import publish_submission
 from app.services.participants import register_participant
 from app.services.submissions import SubmissionForm, receive_submission
 from app.web.formatting import MONTREAL
 from app.web.forms import local_input
-from domain import Channel, Consultation, ReceiptClaim, StaffId
+from domain import Channel, Consultation, ReceiptClaim, StaffId, Submission
+from domain.calibration import DEFAULT_SHARE, sampled
 from tests.moderation import publish, refuse
 from tests.unit.builders import content
 
@@ -35,6 +37,13 @@ MINE_TEXT = "Mon avis à moi, avec un mémoire joint."
 LETTER_TEXT = "Une lettre reçue au guichet, merci de la lire."
 WRITER = "Gisèle Pelletier"
 CORRECTED = "Une lettre reçue au guichet, merci de la relire."
+CALIBRATED = "Un avis publié, revu une seconde fois."
+
+
+def calibrated(token: str) -> bool:
+    return sampled(Submission.create_id(token), DEFAULT_SHARE)
+
+
 WAITING = {"taken": "Un avis qui attend son tour.", "published": "Un avis bientôt publié."}
 """Opinions waiting for a moderator, by what the moderator's session does with each."""
 KEYED = ("scanned", "withdraw", "correct", "appeal", "print", "corrected")
@@ -99,6 +108,8 @@ class World:
     """The closing time an organizer moves `admin_consultation_extend`'s target to."""
     waiting: dict[str, tuple[UUID, str]] = field(default_factory=dict)
     waiting_since: datetime = field(default_factory=lambda: datetime.now(UTC))
+    calibrated: tuple[UUID, str] = (UUID(int=0), "")
+    """Published by another moderator, and among those sent back for calibration."""
     """Id and receipt of each `WAITING` opinion; when the first, the queue's oldest, came."""
 
 
@@ -127,10 +138,11 @@ async def opinion(
     text: str,
     brief: bytes | None = None,
     at: datetime | None = None,
+    token: str | None = None,
 ) -> tuple[UUID, str]:
     """Received online (now, unless `at`); its id and receipt number."""
     form = SubmissionForm(
-        form_token=str(uuid4()),
+        form_token=token or str(uuid4()),
         consultation_id=consultation_id,
         channel=Channel.ONLINE,
         participant_id=by,
@@ -199,6 +211,10 @@ async def awaiting_moderation(repository: Repository, world: World) -> None:
     for days, name in enumerate(WAITING):
         at = world.waiting_since + days * DAY
         world.waiting[name] = await opinion(repository, where, uuid4(), WAITING[name], at=at)
+    token = next(t for t in (f"calibrated-{i}" for i in range(9999)) if calibrated(t))
+    world.calibrated = await opinion(repository, where, uuid4(), CALIBRATED, token=token)
+    first = StaffId("moderator-first")
+    await publish_submission(repository, world.calibrated[0], first, datetime.now(UTC), [])
 
 
 async def target(repository: Repository, command: str) -> UUID:

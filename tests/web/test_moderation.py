@@ -20,7 +20,8 @@ from app.services.moderation import (
     publish_submission,
     second_opinion,
 )
-from domain import ReasonCode, ReceiptClaim, StaffId, format_receipt
+from domain import Calibration, ReasonCode, ReceiptClaim, StaffId, Submission, format_receipt
+from domain.calibration import DEFAULT_SHARE, sampled
 from projections.dashboard_queries import dashboard
 from tests.waiting import until
 from tests.web.clerk_desk import CLERK, LETTER, Desk, desk, hidden_fields, key_letter, receipt_in
@@ -267,3 +268,73 @@ async def test_the_dashboard_counts_the_queue_the_outcomes_by_channel_and_the_ov
     dash = await dashboard(desk.pool)
     assert dash.refusals_overturned >= 1
     assert dash.outcomes["mail"]["published"] >= 1
+
+
+def calibrated_token() -> str:
+    """A form token whose submission is among the share sent back for calibration."""
+    return next(
+        token
+        for token in (f"calibration-{i:04d}-{'x' * 24}" for i in range(10_000))
+        if sampled(Submission.create_id(token), DEFAULT_SHARE)
+    )
+
+
+async def test_a_share_of_decisions_goes_back_blind_to_another_moderator_and_changes_nothing(
+    desk: Desk, store: EventStore
+) -> None:
+    await desk.as_clerk(CLERK, "clerk")
+    token = calibrated_token()
+    receipt = receipt_in((await key_letter(desk, form_token=token)).headers["location"])
+    submission_id = Submission.create_id(token)
+    first = StaffId("mod-a")
+    position = await publish_submission(
+        desk.repository, submission_id, first, datetime.now(UTC), []
+    )
+    await store.wait("calibration", position, timeout=5)
+    home = await desk.client.get("/moderation/")  # a clerk: refused
+    assert home.status_code == 403
+    await as_moderator(desk, "mod-a")  # who decided: never given it back
+    assert not (await take_calibration(desk)).headers["location"].endswith(str(submission_id))
+    await as_moderator(desk, "mod-b")
+    page = await calibration_of(desk, submission_id)
+    assert "Avis de calibration" in page.text
+    assert "Publié" not in page.text  # blind to the first decision
+    data = {
+        "csrf_token": hidden_fields(page.text)["csrf_token"],
+        "action": "propose_refusal",
+        "reason": "R8",
+    }
+    done = await desk.client.post(f"/moderation/calibration/{submission_id}/decision", data=data)
+    assert done.headers["location"].endswith("fait=calibre")
+    stored = await desk.repository.get(Calibration.create_id(submission_id), Calibration)
+    assert (stored.first_outcome, stored.outcome, stored.by) == ("publish", "refuse", "mod-b")
+    assert await status_of(desk, receipt) == "published"  # it changed nothing
+    await until(lambda: has_pair(desk, submission_id), "the pair projected")
+    board = await desk.client.get("/moderation/tableau")
+    assert "Kappa de Cohen" in board.text
+
+
+async def calibration_of(d: Desk, submission_id: UUID) -> httpx.Response:
+    """Take calibration items, oldest first, deciding on those of earlier tests, until
+    this submission's comes."""
+    for _ in range(20):
+        taken = await take_calibration(d)
+        page = await d.client.get(taken.headers["location"])
+        if taken.headers["location"].endswith(f"/calibration/{submission_id}"):
+            return page
+        data = {"csrf_token": hidden_fields(page.text)["csrf_token"], "action": "publish"}
+        await d.client.post(taken.headers["location"] + "/decision", data=data)
+    raise AssertionError("this submission never came back for calibration")
+
+
+async def take_calibration(d: Desk) -> httpx.Response:
+    home = await d.client.get("/moderation/")
+    data = {"csrf_token": hidden_fields(home.text)["csrf_token"]}
+    return await d.client.post("/moderation/calibration", data=data)
+
+
+async def has_pair(d: Desk, submission_id: UUID) -> bool:
+    found = await d.pool.fetchval(
+        "SELECT count(*) FROM calibration_pairs WHERE submission_id = $1", submission_id
+    )
+    return bool(found)

@@ -104,6 +104,7 @@ MODERATORS = {
 MODERATION = [
     "moderation:home", "moderation:queue_next", "moderation:item_show",
     "moderation:item_decide", "moderation:item_release", "moderation:dashboard",
+    "moderation:calibration_next", "moderation:calibration_show", "moderation:calibration_decide",
 ]  # fmt: skip
 EXPECTED = {
     **dict.fromkeys(PUBLIC, EVERYONE),
