@@ -261,6 +261,7 @@ class Submission(Aggregate):
         if self.status is not Status.KEYING or self.second_keyed_by is None:
             raise NotPendingError("this letter has not been keyed twice yet")
         self.text, self.status = text, Status.RECEIVED
+        self.reconciled_by: StaffId | None = by
 
     def correct_transcription(self, by: StaffId, at: datetime, text: str) -> None:
         """The keying clerk fixes their own typing before any moderator acts."""
@@ -282,6 +283,8 @@ class Submission(Aggregate):
         self._require_not_withdrawn()
         if self.moderation_started or self.status is not Status.RECEIVED:
             raise ModerationStartedError
+        if self._keyed_twice():
+            raise ModerationStartedError("keyed twice: the reconciled text stands")
         self.text = text
 
     # Author ---------------------------------------------------------------------
@@ -454,7 +457,8 @@ class Submission(Aggregate):
 
     def decide_appeal(self, by: StaffId, at: datetime, granted: bool, note: str = "") -> None:
         """Decided by a moderator who took no part in the refusal."""
-        if by in (self.keyed_by, self.proposed_by, self.refused_by):
+        self._require_not_keyer(by)
+        if by in (self.proposed_by, self.refused_by):
             raise SeparationOfDutiesError
         validate_text(note, max_length=MAX_NOTE_LENGTH, allow_empty=True)
         self._decide_appeal(by, at, bool(granted), note)
@@ -491,8 +495,13 @@ class Submission(Aggregate):
         if by != self.participant_id:
             raise NotAuthorError
 
+    def _keyed_twice(self) -> bool:
+        return getattr(self, "second_keyed_by", None) is not None
+
     def _require_not_keyer(self, by: StaffId) -> None:
-        if self.keyed_by is not None and by == self.keyed_by:
+        """Whoever keyed it, keyed it again or settled its text does not moderate it."""
+        typists = (self.keyed_by, getattr(self, "second_keyed_by", None))
+        if by in typists or by == getattr(self, "reconciled_by", None):
             raise SeparationOfDutiesError
 
     def _require_second_moderator(self, by: StaffId) -> None:

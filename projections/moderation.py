@@ -26,6 +26,8 @@ ITEMS = Table(
         "appeal_text": "text",
         "has_brief": "boolean",
         "has_scan": "boolean",
+        "second_keyed_by": "text",
+        "reconciled_by": "text",
     },
 )
 FIRST, CONFIRM, APPEAL = "first", "confirm", "appeal"
@@ -40,6 +42,7 @@ class ModerationQueue(Projection):
         "Received",
         "ReceivedLate",
         "SecondKeyingAwaited",
+        "KeyedSecond",
         "Reconciled",
         "Published",
         "RefusalProposed",
@@ -73,6 +76,8 @@ class ModerationQueue(Projection):
             appeal_text=None,
             has_brief=e.brief_size is not None,
             has_scan=e.scan_size is not None,
+            second_keyed_by=None,
+            reconciled_by=None,
         )
 
     def submission_received_late(self, batch: Batch, e: Submission.ReceivedLate, _: int) -> None:
@@ -83,8 +88,11 @@ class ModerationQueue(Projection):
     ) -> None:
         self._stage(batch, e.originator_id, None)  # not before its keyings are reconciled
 
+    def submission_keyed_second(self, batch: Batch, e: Submission.KeyedSecond, _: int) -> None:
+        batch.update(ITEMS, e.originator_id, second_keyed_by=e.by)
+
     def submission_reconciled(self, batch: Batch, e: Submission.Reconciled, _: int) -> None:
-        self._stage(batch, e.originator_id, FIRST)
+        self._stage(batch, e.originator_id, FIRST, reconciled_by=e.by)
 
     def submission_published(self, batch: Batch, e: Submission.Published, _: int) -> None:
         self._stage(batch, e.originator_id, None)

@@ -11,13 +11,14 @@ from typing import Any
 from uuid import UUID
 
 ELIGIBLE = (
-    "(i.stage = 'first' AND i.keyed_by IS DISTINCT FROM $1)"
-    " OR (i.stage = 'confirm' AND i.keyed_by IS DISTINCT FROM $1 AND i.proposed_by <> $1)"
-    " OR (i.stage = 'appeal' AND $1 <> ALL(ARRAY[coalesce(i.keyed_by, ''),"
-    " coalesce(i.proposed_by, ''), coalesce(i.refused_by, '')]))"
+    "$1 <> ALL(ARRAY[coalesce(i.keyed_by, ''), coalesce(i.second_keyed_by, ''),"
+    " coalesce(i.reconciled_by, '')]) AND (i.stage = 'first'"
+    " OR (i.stage = 'confirm' AND i.proposed_by <> $1)"
+    " OR (i.stage = 'appeal' AND $1 <> ALL(ARRAY[coalesce(i.proposed_by, ''),"
+    " coalesce(i.refused_by, '')])))"
 )
-"""What a moderator may take: never what they keyed, nor a second opinion on their own
-proposal, nor an appeal on a submission they took part in."""
+"""What a moderator may take: never what they keyed (first, second, or reconciled), nor a
+second opinion on their own proposal, nor an appeal on a submission they took part in."""
 CALIBRATING = "i.keyed_by IS DISTINCT FROM $1 AND i.decided_by <> $1"
 """A calibration item, to anyone but who keyed it and who took the first decision."""
 

@@ -17,6 +17,7 @@ from domain import (
     ConsultationNotOpenError,
     InvalidBriefError,
     InvalidProvenanceError,
+    ModerationStartedError,
     NotPendingError,
     SeparationOfDutiesError,
     StaffId,
@@ -280,3 +281,16 @@ def test_a_late_letter_is_not_keyed_twice() -> None:
         consultation=consultation, postmarked_at=CLOSES_AT, received_at=CLOSES_AT + SECOND
     )
     assert letter.status is Status.LATE
+
+
+def test_a_letter_keyed_twice_keeps_its_reconciled_text_and_none_of_its_typists_moderates() -> None:
+    letter = keyed_twice_required()
+    letter.key_second(SECOND_CLERK, DURING, "Deuxième saisie.")
+    letter.reconcile(THIRD_CLERK, DURING, "Texte arrêté.")
+    with pytest.raises(ModerationStartedError):
+        letter.correct_transcription(CLERK, DURING, "Autre chose.")
+    for typist in (CLERK, SECOND_CLERK, THIRD_CLERK):
+        with pytest.raises(SeparationOfDutiesError):
+            letter.publish(typist, DURING)
+    letter.publish(MODERATOR, DURING)
+    assert letter.text == "Texte arrêté."

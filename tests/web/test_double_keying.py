@@ -8,6 +8,7 @@ from __future__ import annotations
 from app.persistence.store import EventStore
 from domain import ReceiptClaim, Submission
 from tests.moderation import publish
+from tests.waiting import until
 from tests.web.clerk_desk import (
     CLERK,
     LETTER,
@@ -33,6 +34,13 @@ async def require_double_keying(d: Desk) -> None:
     done = await d.client.post(url + "/double-saisie", data=data)
     assert done.status_code == 303, done.text
     assert "Ne plus exiger la double saisie" in (await d.client.get(url)).text
+
+
+async def in_queue(d: Desk, submission_id: object) -> bool:
+    stage = await d.pool.fetchval(
+        "SELECT stage FROM moderation_items WHERE submission_id = $1", submission_id
+    )
+    return bool(stage == "first")
 
 
 async def post_text(d: Desk, receipt: str, text: str) -> int:
@@ -74,6 +82,13 @@ async def test_a_letter_is_keyed_twice_blind_then_reconciled_before_moderation(
 
     submission = await desk.repository.get(claim.submission_id, Submission)
     assert submission.status.value == "received"
+    await desk.as_clerk(THIRD_CLERK, "clerk", "moderator")  # who settled it does not moderate it
+    await until(lambda: in_queue(desk, claim.submission_id), "the letter in the queue")
+    refused = await desk.client.post(
+        f"/moderation/avis/{claim.submission_id}/decision",
+        data={"csrf_token": "jeton", "action": "publish"},
+    )
+    assert refused.status_code == 403
     position = await publish(desk.repository, claim.submission_id)
     for read_model in ("public_submissions", "clerk_submissions"):
         await store.wait(read_model, position, timeout=5)
