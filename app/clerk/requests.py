@@ -84,11 +84,17 @@ async def show(
     values: dict[str, str] | None = None,
 ) -> Response:
     pool = request.state.pool
+    keyed = s.keyed_by is not None  # an online author acts from their own pages
+    mine = s.keyed_by == staff_id(request)
     context: dict[str, Any] = {
         "s": s,
         "c": await consultation_queries.consultation(pool, s.consultation_id),
-        "writer": await unseal_for(request.state.store, s.participant_id, s.sealed),
-        "mine": s.keyed_by == staff_id(request),
+        "writer": await unseal_for(request.state.store, s.participant_id, s.sealed)
+        if keyed
+        else {},
+        "keyed": keyed,
+        "mine": mine,
+        "text_shown": s.status != "keying" or mine,  # the second keying is blind
         "scan": await scan_kind(pool, s.id),
         "names": await staff_names(pool, [s.keyed_by, *(c.clerk for c in s.corrections)]),
         "errors": errors or {},
@@ -107,7 +113,10 @@ async def act(
     try:
         position = await change(request.state.repository, s.id)
     except DomainError as error:
-        return await show(request, s, {action: error.code}, values)
+        closed = action == "withdraw" and error.code == "consultation_closed"
+        return await show(
+            request, s, {action: "withdrawal_closed" if closed else error.code}, values
+        )
     except ChangedMeanwhileError:
         return await show(request, s, {action: "changed_meanwhile"}, values)
     await settle(request, position, "clerk_submissions", "public_submissions")
@@ -115,7 +124,15 @@ async def act(
     return RedirectResponse(str(url), status_code=303)
 
 
-def requested_via(errors: Errors, values: dict[str, str], action: str) -> Channel:
+def requested_via(
+    errors: Errors, values: dict[str, str], action: str, s: ClerkSubmission
+) -> Channel:
+    """How the person asked, and that the clerk checked it is them: by the name and the
+    address or phone on file. An online author acts from their own pages (403)."""
+    if s.keyed_by is None:
+        raise HTTPException(403)
+    if values.get("identity_checked") != "on":
+        errors[f"{action}_identity"] = "identity_not_checked"
     if values.get("requested_via") not in (Channel.MAIL.value, Channel.PHONE.value):
         errors[f"{action}_via"] = "required"
         return Channel.PHONE
@@ -128,7 +145,7 @@ async def withdraw(request: Request) -> Response:
     s = await found(request)
     values = texts(await request.form())
     errors: Errors = {}
-    via = requested_via(errors, values, "withdraw")
+    via = requested_via(errors, values, "withdraw", s)
     if errors:
         return await show(request, s, errors, values)
     c = await consultation_queries.consultation(request.state.pool, s.consultation_id)
@@ -147,7 +164,7 @@ async def appeal(request: Request) -> Response:
     s = await found(request)
     values = texts(await request.form())
     errors: Errors = {}
-    via = requested_via(errors, values, "appeal")
+    via = requested_via(errors, values, "appeal", s)
     text = check_text(errors, values, "appeal", MAX_REQUEST_TEXT)
     if errors:
         return await show(request, s, errors, values)

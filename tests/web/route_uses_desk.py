@@ -71,7 +71,7 @@ async def keyed_second(seen: Seen) -> None:
 
 
 def via_mail(fields: dict[str, str]) -> dict[str, str]:
-    return {"requested_via": "mail", **fields}
+    return {"requested_via": "mail", "identity_checked": "on", **fields}
 
 
 DESK_USES = {

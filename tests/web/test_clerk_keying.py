@@ -30,6 +30,7 @@ from tests.web.clerk_desk import (
     receipt_in,
     today,
 )
+from tests.web.test_channel_parity import send_online
 
 __all__ = ["desk"]
 
@@ -181,6 +182,10 @@ async def test_a_withdrawal_asked_by_phone_is_recorded_with_the_clerk_and_the_ch
     receipt = receipt_in((await key_letter(desk)).headers["location"])
     page = await desk.client.get(f"/saisie/avis/{receipt}")
     data = {"csrf_token": hidden_fields(page.text)["csrf_token"], "requested_via": "phone"}
+    unchecked = await desk.client.post(f"/saisie/avis/{receipt}/retrait", data=data)
+    assert unchecked.status_code == 400  # not before the clerk checked who is asking
+    assert 'id="withdraw_identity-erreur"' in unchecked.text
+    data["identity_checked"] = "on"
     done = await desk.client.post(f"/saisie/avis/{receipt}/retrait", data=data)
     assert done.status_code == 303
     keyed = await row(desk, receipt)
@@ -323,3 +328,17 @@ async def test_the_decision_is_owed_by_letter_to_a_writer_and_by_a_call_back_to_
     after = await desk.client.get("/saisie/envois")
     assert "À rappeler au 418 555-0123" not in after.text
     assert (await row(desk, letter))["decisions_sent_by"] == CLERK
+
+
+async def test_a_clerk_sees_no_personal_information_of_an_online_author_nor_acts_for_them(
+    desk: Desk,
+) -> None:
+    receipt = await send_online(desk)  # signed in as a citizen named Marie
+    await desk.as_clerk(CLERK, "clerk")
+    page = await desk.client.get(f"/saisie/avis/{receipt}")
+    assert page.status_code == 200
+    assert "Marie" not in page.text
+    assert "Retrait demandé par la personne" not in page.text
+    data = {"csrf_token": hidden_fields(page.text)["csrf_token"], "requested_via": "phone"}
+    data["identity_checked"] = "on"
+    assert (await desk.client.post(f"/saisie/avis/{receipt}/retrait", data=data)).status_code == 403

@@ -219,6 +219,7 @@ async def test_a_refusal_needs_a_second_moderator_and_an_appeal_an_uninvolved_on
     data = {
         "csrf_token": hidden_fields(page.text)["csrf_token"],
         "requested_via": "phone",
+        "identity_checked": "on",
         "appeal": "Mon avis porte bien sur la consultation.",
     }
     assert (await desk.client.post(f"/saisie/avis/{receipt}/appel", data=data)).status_code == 303
