@@ -29,10 +29,12 @@ class Decision:
     redactions: Redactions = field(default_factory=list)
     reason: ReasonCode | None = None
     note: str = ""
+    text_sha256: str | None = None
+    """The SHA-256 of the text the moderator read, sent back with the decision."""
 
 
 def read_decision(values: dict[str, str], text: str) -> Decision:
-    decision = Decision(values, values.get("action", ""))
+    decision = Decision(values, values.get("action", ""), text_sha256=values.get("text_sha256"))
     if decision.action not in ACTIONS:
         decision.errors["action"] = "required"
     decision.note = values.get("note", "").strip()

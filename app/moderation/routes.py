@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from hashlib import sha256
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -24,6 +25,7 @@ from app.moderation.forms import Decision, read_decision
 from app.moderation.leases import lease_of, release, take_next
 from app.services.commands import ChangedMeanwhileError
 from app.services.moderation import (
+    TextChangedError,
     decide_appeal,
     propose_refusal,
     publish_submission,
@@ -111,6 +113,7 @@ def show(
     """The item's page; calibrating, blind to the decision already taken."""
     context: dict[str, Any] = {
         "calibrating": calibrating,
+        "text_sha256": sha256(item.text.encode()).hexdigest(),
         "item": item,
         "errors": decision.errors,
         "values": decision.values,
@@ -137,6 +140,9 @@ async def item_decide(request: Request) -> Response:
         return show(request, item, decision, left.total_seconds() if left else 60, status=400)
     try:
         position = await command(request, item.id, me, decision)()
+    except TextChangedError:
+        decision.errors["texte"] = "text_changed"
+        return show(request, item, decision, 60, status=409)
     except InvalidRedactionError:
         decision.errors["passage_1"] = "passages_overlap"
         left = await lease_of(request.state.pool, item.id, me)
@@ -152,10 +158,20 @@ def command(request: Request, submission_id: UUID, me: StaffId, d: Decision) -> 
     """The service call a decision names."""
     repository, now = request.state.repository, datetime.now(UTC)
     calls: dict[str, Run] = {
-        "publish": lambda: publish_submission(repository, submission_id, me, now, []),
-        "redact": lambda: publish_submission(repository, submission_id, me, now, d.redactions),
+        "publish": lambda: publish_submission(
+            repository, submission_id, me, now, [], d.text_sha256
+        ),
+        "redact": lambda: publish_submission(
+            repository, submission_id, me, now, d.redactions, d.text_sha256
+        ),
         "propose_refusal": lambda: propose_refusal(
-            repository, submission_id, me, now, d.reason or ReasonCode.OFF_TOPIC, d.note
+            repository,
+            submission_id,
+            me,
+            now,
+            d.reason or ReasonCode.OFF_TOPIC,
+            d.note,
+            d.text_sha256,
         ),
         "confirm": lambda: second_opinion(repository, submission_id, me, now, confirm=True),
         "overturn": lambda: second_opinion(repository, submission_id, me, now, confirm=False),

@@ -6,6 +6,7 @@ the other is told it changed meanwhile."""
 from __future__ import annotations
 
 from datetime import datetime
+from hashlib import sha256
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -17,12 +18,29 @@ from domain import Calibration, ReasonCode, StaffId, Submission
 Redactions = list[tuple[int, int, ReasonCode]]
 
 
+class TextChangedError(ChangedMeanwhileError):
+    """The text is not the one the moderator read (a clerk corrected its keying): the
+    decision, and the passages it withholds, would apply to another text."""
+
+
+def require_text(s: Submission, text_sha256: str | None) -> None:
+    if text_sha256 is not None and sha256(s.text.encode()).hexdigest() != text_sha256:
+        raise TextChangedError(s.id)
+
+
 async def publish_submission(
-    repository: Repository, submission_id: UUID, by: StaffId, at: datetime, redactions: Redactions
+    repository: Repository,
+    submission_id: UUID,
+    by: StaffId,
+    at: datetime,
+    redactions: Redactions,
+    text_sha256: str | None = None,
 ) -> int | None:
-    """Published as sent, or with passages withheld, each for a reason of the charter."""
+    """Published as sent, or with passages withheld, each for a reason of the charter;
+    with `text_sha256`, only if the text is still the one the moderator read."""
 
     def command(s: Submission) -> None:
+        require_text(s, text_sha256)
         s.publish_with_redactions(by, at, redactions)
 
     return await run_command(repository, Submission, submission_id, command)
@@ -35,10 +53,12 @@ async def propose_refusal(
     at: datetime,
     reason: ReasonCode,
     note: str,
+    text_sha256: str | None = None,
 ) -> int | None:
     """The first half of a refusal: another moderator confirms or overturns it."""
 
     def command(s: Submission) -> None:
+        require_text(s, text_sha256)
         s.propose_refusal(by, at, reason, note)
 
     return await run_command(repository, Submission, submission_id, command)

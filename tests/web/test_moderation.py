@@ -339,3 +339,24 @@ async def has_pair(d: Desk, submission_id: UUID) -> bool:
         "SELECT count(*) FROM calibration_pairs WHERE submission_id = $1", submission_id
     )
     return bool(found)
+
+
+async def test_a_decision_on_a_text_corrected_meanwhile_is_not_recorded(desk: Desk) -> None:
+    await empty_queue(desk)
+    receipt, submission_id = await keyed(desk)
+    await as_moderator(desk, "mod-sophie")
+    await take(desk)
+    page = await desk.client.get(f"/moderation/avis/{submission_id}")
+    read = hidden_fields(page.text)
+    await desk.as_clerk(CLERK, "clerk")  # the keying clerk corrects a typo meanwhile
+    desk_page = await desk.client.get(f"/saisie/avis/{receipt}")
+    fix = {"csrf_token": hidden_fields(desk_page.text)["csrf_token"], "text": TEXT + " Corrigé."}
+    assert (
+        await desk.client.post(f"/saisie/avis/{receipt}/correction", data=fix)
+    ).status_code == 303
+    await as_moderator(desk, "mod-sophie")
+    data = {**read, "action": "redact", "passage_1": SECRET, "reason_1": "R3"}
+    late = await desk.client.post(f"/moderation/avis/{submission_id}/decision", data=data)
+    assert late.status_code == 409
+    assert "Le texte a changé depuis que vous l" in late.text
+    assert await status_of(desk, receipt) == "received"
