@@ -22,19 +22,27 @@ class PrintBatch(Aggregate):
     """Who printed which letters, and when: one event for the whole batch."""
 
     @staticmethod
-    def create_id(kind: str, submission_ids: list[UUID]) -> UUID:
-        """The same batch marked twice (a double click) is one batch."""
+    def create_id(kind: str, submission_ids: list[UUID], token: str = "") -> UUID:
+        """The same batch marked twice (a double click on one page, the same `token`) is
+        one batch; another page's batch of the same letters (a later decision) is not."""
         names = ",".join(sorted(str(i) for i in submission_ids))
-        return uuid5(PRINT_BATCH_NAMESPACE, f"{kind}:{names}")
+        return uuid5(PRINT_BATCH_NAMESPACE, f"{kind}:{token}:{names}")
 
     @classmethod
     def mark_printed(
-        cls, *, by: StaffId, at: datetime, submission_ids: list[UUID], kind: str = ACKNOWLEDGMENT
+        cls,
+        *,
+        by: StaffId,
+        at: datetime,
+        submission_ids: list[UUID],
+        kind: str = ACKNOWLEDGMENT,
+        token: str = "",
     ) -> PrintBatch:
         if not submission_ids:
             raise InvalidContentError("a printed batch holds at least one letter")
         ids = sorted(set(submission_ids), key=str)
-        return cls(id=cls.create_id(kind, ids), by=by, at=at, submission_ids=ids, kind=kind)
+        batch_id = cls.create_id(kind, ids, token)
+        return cls(id=batch_id, by=by, at=at, submission_ids=ids, kind=kind)
 
     class Printed(Aggregate.Created):
         by: StaffId

@@ -7,6 +7,7 @@ These pages open names and addresses: they are never cached (`no-store`).
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
@@ -94,7 +95,11 @@ def private(response: Response) -> Response:
 
 @require("clerk")
 async def outbox(request: Request) -> Response:
-    context = {"items": await outgoing(request), "printed": request.query_params.get("imprime")}
+    context = {
+        "items": await outgoing(request),
+        "printed": request.query_params.get("imprime"),
+        "batch_token": secrets.token_urlsafe(16),
+    }
     return private(render(request, "clerk/outbox.html", context))
 
 
@@ -127,8 +132,10 @@ async def outbox_printed(request: Request) -> Response:
     async with request.form() as form:
         ids = chosen_ids([v for v in form.getlist("id") if isinstance(v, str)])
         decisions = chosen_ids([v for v in form.getlist("decision") if isinstance(v, str)])
+        token = str(form.get("batch_token", ""))[:64]
     by, now = staff_id(request), datetime.now(UTC)
-    position = await mark_printed(request.state.repository, by, now, list(ids), list(decisions))
+    repository = request.state.repository
+    position = await mark_printed(repository, by, now, list(ids), list(decisions), token)
     await settle(request, position, "clerk_submissions")
     url = request.url_for("clerk:outbox")
     return RedirectResponse(f"{url}?imprime={len(ids) + len(decisions)}", status_code=303)

@@ -18,12 +18,13 @@ async def mark_printed(
     at: datetime,
     acknowledged: list[UUID],
     decided: list[UUID] | None = None,
+    token: str = "",
 ) -> int | None:
     """Who sent these acknowledgments and the decisions owed on those submissions (by
-    letter, or by a call back), and when, in one save; the same batch marked twice (a
-    double click) is recorded once (None)."""
+    letter, or by a call back), and when, in one save; the same page's batch marked twice
+    (a double click: the same `token`) is recorded once (None)."""
     batches = [
-        PrintBatch.mark_printed(by=by, at=at, submission_ids=ids, kind=kind)
+        PrintBatch.mark_printed(by=by, at=at, submission_ids=ids, kind=kind, token=token)
         for ids, kind in ((acknowledged, ACKNOWLEDGMENT), (decided or [], DECISION))
         if ids
     ]

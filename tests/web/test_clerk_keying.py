@@ -15,8 +15,10 @@ from pypdf import PdfReader
 
 from app.persistence.staff import remember_staff
 from app.persistence.store import EventStore
+from app.services.moderation import decide_appeal
+from app.services.submissions import appeal_on_request
 from app.web.forms import local_input
-from domain import ReceiptClaim, Submission, format_receipt
+from domain import Channel, ReceiptClaim, StaffId, Submission, format_receipt
 from tests.moderation import refuse
 from tests.web.clerk_desk import (
     CLERK,
@@ -342,3 +344,37 @@ async def test_a_clerk_sees_no_personal_information_of_an_online_author_nor_acts
     data = {"csrf_token": hidden_fields(page.text)["csrf_token"], "requested_via": "phone"}
     data["identity_checked"] = "on"
     assert (await desk.client.post(f"/saisie/avis/{receipt}/retrait", data=data)).status_code == 403
+
+
+async def test_a_later_decision_on_the_same_letter_is_owed_and_recorded_again(
+    desk: Desk, store: EventStore
+) -> None:
+    receipt = receipt_in((await key_letter(desk)).headers["location"])
+    claim = await desk.repository.get(ReceiptClaim.create_id(receipt), ReceiptClaim)
+    await store.wait("outgoing_email", await refuse(desk.repository, claim.submission_id), 5)
+    decision = {"decision": [str(claim.submission_id)]}
+
+    async def sent_from_the_outbox() -> None:
+        outbox = await desk.client.get("/saisie/envois")
+        fields = hidden_fields(outbox.text)
+        data = {"csrf_token": fields["csrf_token"], "batch_token": fields["batch_token"]}
+        sent = await desk.client.post("/saisie/envois/imprimes", data={**data, **decision})
+        assert sent.status_code == 303
+
+    await sent_from_the_outbox()
+    first = (await row(desk, receipt))["decisions_sent_at"]
+    assert await appealed(desk, claim.submission_id)
+    at, moderator = datetime.now(UTC), StaffId("mod-c")
+    position = await decide_appeal(desk.repository, claim.submission_id, moderator, at, False, "")
+    await store.wait("outgoing_email", position, 5)
+    assert "Appel rejeté" in (await desk.client.get("/saisie/envois")).text
+    await sent_from_the_outbox()
+    assert (await row(desk, receipt))["decisions_sent_at"] > first  # type: ignore[operator]
+
+
+async def appealed(d: Desk, submission_id: UUID) -> bool:
+    """The writer appealed by mail, recorded by a clerk."""
+    at, clerk = datetime.now(UTC), StaffId("clerk-lea")
+    text = "Je fais appel."
+    position = await appeal_on_request(d.repository, submission_id, clerk, at, text, Channel.MAIL)
+    return position is not None
