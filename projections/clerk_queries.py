@@ -192,7 +192,7 @@ class Owed:
     decided_at: datetime
 
 
-DECISION_KINDS = ["published", "refused", "appeal_granted", "appeal_dismissed"]
+DECISION_KINDS = ["published", "refused", "withdrawn", "appeal_granted", "appeal_dismissed"]
 
 
 async def decisions_owed(conn: Any, limit: int = 200) -> list[Owed]:

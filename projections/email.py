@@ -53,13 +53,23 @@ KNOWN = Table(
 )
 
 RECEIVED = "received"
+RECEIVED_LATE = "received_late"
 PUBLISHED = "published"
 REFUSED = "refused"
 WITHDRAWN = "withdrawn"
 APPEALED = "appealed"
 APPEAL_GRANTED = "appeal_granted"
 APPEAL_DISMISSED = "appeal_dismissed"
-KINDS = (RECEIVED, PUBLISHED, REFUSED, WITHDRAWN, APPEALED, APPEAL_GRANTED, APPEAL_DISMISSED)
+KINDS = (
+    RECEIVED,
+    RECEIVED_LATE,
+    PUBLISHED,
+    REFUSED,
+    WITHDRAWN,
+    APPEALED,
+    APPEAL_GRANTED,
+    APPEAL_DISMISSED,
+)
 
 
 class OutgoingEmail(Projection):
@@ -69,6 +79,7 @@ class OutgoingEmail(Projection):
     handles = events_of(
         Submission,
         "Received",
+        "ReceivedLate",
         "Published",
         "RefusalProposed",
         "Refused",
@@ -82,6 +93,7 @@ class OutgoingEmail(Projection):
     def __init__(self) -> None:
         super().__init__()
         self._known: dict[UUID, dict[str, Any]] = {}
+        self._received: dict[UUID, int] = {}  # this batch's "received" rows, by submission
 
     async def prefetch(
         self, conn: Any, events: Sequence[Recorded], carried: bool = False
@@ -91,6 +103,7 @@ class OutgoingEmail(Projection):
             conn, "SELECT * FROM email_submissions WHERE submission_id = ANY($1::uuid[])", wanted
         )
         self._known = {r["submission_id"]: dict(r) for r in rows}
+        self._received = {}
 
     def _mail(
         self, batch: Batch, e: Aggregate.Event, position: int, kind: str, reasons: str | None = None
@@ -121,8 +134,19 @@ class OutgoingEmail(Projection):
             "refusal_reason": None,
         }
         self._known[e.originator_id] = known
+        self._received[e.originator_id] = position
         batch.insert(KNOWN, **known)
         self._mail(batch, e, position, RECEIVED)
+
+    def submission_received_late(
+        self, batch: Batch, e: Submission.ReceivedLate, position: int
+    ) -> None:
+        """Saved with `Received`: its notice says late, not "a moderator will read it"."""
+        received = self._received.get(e.originator_id)
+        if received is None:  # read in another batch: the late notice follows on its own
+            self._mail(batch, e, position, RECEIVED_LATE)
+        elif e.originator_id in self._known:
+            batch.update(OUTGOING, received, kind=RECEIVED_LATE)
 
     def submission_published(self, batch: Batch, e: Submission.Published, position: int) -> None:
         reasons = ",".join(sorted({str(r[2]) for r in e.redactions})) or None

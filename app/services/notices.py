@@ -20,6 +20,7 @@ REASONS: dict[str, dict[str, str]] = {
 SUBJECTS = {
     "fr": {
         "received": "Avis reçu : {receipt}",
+        "received_late": "Lettre reçue en retard : {receipt}",
         "published": "Votre avis {receipt} est publié",
         "refused": "Votre avis {receipt} n'est pas publié",
         "withdrawn": "Avis retiré : {receipt}",
@@ -29,6 +30,7 @@ SUBJECTS = {
     },
     "en": {
         "received": "Opinion received: {receipt}",
+        "received_late": "Letter received late: {receipt}",
         "published": "Your opinion {receipt} is published",
         "refused": "Your opinion {receipt} is not published",
         "withdrawn": "Opinion withdrawn: {receipt}",
@@ -47,6 +49,12 @@ BODIES = {
             "Et maintenant ? Un modérateur ou une modératrice de l'organisme indépendant "
             "va lire votre avis selon la charte de modération. Nous vous écrirons quand "
             "une décision sera prise."
+        ),
+        "received_late": (
+            "Nous avons bien reçu votre lettre sur la consultation « {title} », mais après "
+            "le délai : elle est conservée au dossier et comptée comme arrivée en retard, "
+            "et elle ne sera pas publiée.\n\n"
+            "Votre numéro de réception : {receipt}"
         ),
         "published": (
             "Votre avis sur la consultation « {title} » est maintenant publié.\n\n"
@@ -94,6 +102,12 @@ BODIES = {
             "What happens next? A moderator of the independent body will read your "
             "opinion under the moderation charter. We will write to you when a decision "
             "is made."
+        ),
+        "received_late": (
+            'We received your letter on the consultation "{title}", but after the '
+            "deadline: it is kept on file and counted as late, and it will not be "
+            "published.\n\n"
+            "Your receipt number: {receipt}"
         ),
         "published": (
             'Your opinion on the consultation "{title}" is now published.\n\n'

@@ -31,7 +31,7 @@ from projections.engine.runner import Runner
 from projections.public_consultations import PublicConsultations
 from projections.public_submissions import PublicSubmissions
 from tests.integration.test_services import online_form, open_consultation
-from tests.unit.builders import CLERK, DURING, MODERATOR, SECOND_MODERATOR
+from tests.unit.builders import CLERK, CLOSES_AT, DURING, MODERATOR, SECOND_MODERATOR
 
 NOW = datetime.now(UTC)
 
@@ -449,3 +449,27 @@ async def test_with_nothing_new_the_next_look_starts_past_every_mail_seen(
     scanned = Scanned()
     assert await send_pending(pool, settings, scanned=scanned) == 0
     assert scanned.below == await pool.fetchval("SELECT max(email_id) FROM outgoing_email")
+
+
+async def test_a_late_letter_writer_with_an_email_is_told_it_is_late_not_that_it_will_be_read(
+    repository: Repository,
+    runner: Runner,
+    pool: asyncpg.Pool,
+    settings: EmailSettings,
+    smtp: SmtpServer,
+) -> None:
+    writer, email = await person(repository)
+    late = await submit(
+        repository,
+        writer,
+        channel=Channel.MAIL,
+        keyed_by=CLERK,
+        postmarked_at=CLOSES_AT,
+        received_at=CLOSES_AT + timedelta(days=1),
+    )
+    assert late.status.value == "late"
+    await runner.catch_up_all()
+    await send_pending(pool, settings)
+    (told,) = smtp.inbox.to(email)
+    assert told["Subject"] == f"Lettre reçue en retard : {format_receipt(late.receipt_number)}"
+    assert "ne sera pas publiée" in body(told)
