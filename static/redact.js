@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   function nextEmpty() {
-    var fields = document.querySelectorAll("#retraits input[name^='passage_']");
+    var fields = document.querySelectorAll("#retraits textarea[name^='passage_']");
     for (var i = 0; i < fields.length; i += 1) {
       if (!fields[i].value) { return fields[i]; }
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.web.forms import Errors
+from app.web.forms import Errors, check_text
 from domain import ReasonCode
 from domain.values import MAX_NOTE_LENGTH
 
@@ -38,8 +38,8 @@ def read_decision(values: dict[str, str], text: str) -> Decision:
     if decision.action not in ACTIONS:
         decision.errors["action"] = "required"
     decision.note = values.get("note", "").strip()
-    if len(decision.note) > MAX_NOTE_LENGTH or "\x00" in decision.note:
-        decision.errors["note"] = "text_invalid"
+    if decision.note:
+        check_text(decision.errors, {"note": decision.note}, "note", MAX_NOTE_LENGTH)
     if decision.action == "redact":
         decision.redactions = passages(decision.errors, values, text)
     if decision.action == "propose_refusal":
