@@ -1,6 +1,7 @@
 // Moderation: a passage selected in the text is copied into the next empty
 // "passage to remove" field, and its reason is focused. Without JavaScript the
 // moderator copies the passage into the field by hand: the form is the same.
+// Listening on the document, it also works on an item loaded in place by htmx.
 (function () {
   "use strict";
   function nextEmpty() {
@@ -22,12 +23,14 @@
     var reason = document.getElementById(field.id.replace("passage_", "reason_"));
     if (reason) { reason.focus(); }
   }
-  document.addEventListener("DOMContentLoaded", function () {
+  function inText(event) {
     var text = document.getElementById("texte");
-    if (!text) { return; }
-    text.addEventListener("mouseup", copySelection);
-    text.addEventListener("keyup", function (event) {
-      if (event.shiftKey) { copySelection(); }
-    });
+    return text && event.target instanceof Node && text.contains(event.target);
+  }
+  document.addEventListener("mouseup", function (event) {
+    if (inText(event)) { copySelection(); }
+  });
+  document.addEventListener("keyup", function (event) {
+    if (event.shiftKey && inText(event)) { copySelection(); }
   });
 })();

@@ -45,7 +45,7 @@ async def mark_first_word(tab: Page, text: str, javascript: bool) -> str:
                 const selection = window.getSelection();
                 selection.removeAllRanges();
                 selection.addRange(range);
-                document.getElementById('texte').dispatchEvent(new MouseEvent('mouseup'));
+                document.getElementById('texte').dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
             }""",
             word,
         )
@@ -64,10 +64,12 @@ async def test_moderators_publish_with_a_passage_withheld_and_refuse_with_a_seco
     await mark_first_word(first, text, javascript)
     await first.locator("#reason_1").select_option("R3")
     await first.get_by_role("button", name="Publier avec ces retraits").click()
+    await first.locator(".keyed").wait_for()  # with htmx, the queue comes back in place
     assert "Avis publié avec retraits" in await first.locator("main").inner_text()
     await take_next(first, audit=False)
     await first.locator("#reason").select_option("R8")
     await first.get_by_role("button", name="Proposer le refus").click()
+    await first.locator(".keyed").wait_for()
     assert "Refus proposé" in await first.locator("main").inner_text()
     await first.context.close()
 
@@ -77,7 +79,9 @@ async def test_moderators_publish_with_a_passage_withheld_and_refuse_with_a_seco
         if await second.get_by_role("button", name="Confirmer le refus").count():
             break
         await second.get_by_role("button", name="Publier tel quel").click()
+        await second.locator(".keyed").wait_for()
     await audited(second, javascript)
     await second.get_by_role("button", name="Confirmer le refus").click()
+    await second.locator(".keyed").wait_for()
     assert "Refus confirmé" in await second.locator("main").inner_text()
     await second.context.close()
