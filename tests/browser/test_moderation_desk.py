@@ -45,7 +45,8 @@ async def mark_first_word(tab: Page, text: str, javascript: bool) -> str:
                 const selection = window.getSelection();
                 selection.removeAllRanges();
                 selection.addRange(range);
-                document.getElementById('texte').dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+                const up = new MouseEvent('mouseup', {bubbles: true});  // as a mouse's does
+                document.getElementById('texte').dispatchEvent(up);
             }""",
             word,
         )
