@@ -62,7 +62,7 @@ from app.persistence.mapping import build_mapper  # noqa: E402
 from app.persistence.migrate import migrate_database  # noqa: E402
 from app.persistence.store import EventStore  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from app.workers.projector import REBUILD_CONNECTIONS, build_runner  # noqa: E402
+from app.workers.projector import build_runner, rebuild_connections  # noqa: E402
 from bench.procstat import local_server, tree_cpu_seconds  # noqa: E402
 from domain import (  # noqa: E402
     REGIONS,
@@ -379,7 +379,7 @@ async def replay_again(dsn: str, batches: Sequence[int], profile_path: str | Non
         await pool.close()
     profile = cProfile.Profile() if profile_path else None
     for batch in batches:
-        pool = await create_pool(dsn, min_size=1, max_size=REBUILD_CONNECTIONS)
+        pool = await create_pool(dsn, min_size=1, max_size=rebuild_connections())
         try:
             runner = runner_for(pool, batch)
             await timed_replay(runner, events, batch, profile, " (reused)")
@@ -429,7 +429,7 @@ async def measure(
 ) -> None:
     """One replay and one catch-up with `batch`; the tail is deleted again afterwards."""
     # As `tribune projections rebuild`: the same pool, every projection at once.
-    pool = await create_pool(dsn, min_size=1, max_size=REBUILD_CONNECTIONS)
+    pool = await create_pool(dsn, min_size=1, max_size=rebuild_connections())
     try:
         store = EventStore(pool)
         runner = runner_for(pool, batch)

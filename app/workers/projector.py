@@ -22,11 +22,22 @@ from projections.registry import all_projections
 
 log = logging.getLogger(__name__)
 
-# A rebuild holds its locks on one connection, reads ahead on another, writes each
-# projection on one more, all at once, and prefetches for a projection that carries
-# (projections/engine/replay.py `Replay._pipe`) on one more (and one spare); at the end, its read
-# indexes are built side by side, one connection each (six at most today).
-REBUILD_CONNECTIONS = 1 + 1 + 4 + 1 + 1
+PROJECTIONS = len(all_projections())
+
+
+def following_connections(projections: int = PROJECTIONS) -> int:
+    """A follower holds each projection's lock on a connection of its own, listens on
+    one more, reads and writes on another, and the email sender claims on one more (and
+    one spare): too few, and the follower waits for a connection that never comes."""
+    return projections + 1 + 1 + 1 + 1
+
+
+def rebuild_connections(projections: int = PROJECTIONS) -> int:
+    """A rebuild holds its locks on one connection, reads ahead on another, writes each
+    projection on one more, all at once, and prefetches for a projection that carries
+    (projections/engine/replay.py `Replay._pipe`) on one more (and one spare); at the
+    end, its read indexes are built side by side, one connection each."""
+    return 1 + 1 + projections + 1 + 1
 
 
 def build_runner(store: EventStore, settings: Settings) -> Runner:
@@ -77,7 +88,8 @@ async def run_projector(dsn: str, settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    pool = await create_pool(dsn, min_size=1, max_size=8, name="tribune-projector")
+    size = following_connections()
+    pool = await create_pool(dsn, min_size=1, max_size=size, name="tribune-projector")
     try:
         await run_background(EventStore(pool), settings, stop)
     finally:
@@ -85,7 +97,7 @@ async def run_projector(dsn: str, settings: Settings) -> None:
 
 
 async def rebuild(dsn: str, settings: Settings, names: list[str]) -> list[tuple[str, int]]:
-    pool = await create_pool(dsn, min_size=1, max_size=REBUILD_CONNECTIONS)
+    pool = await create_pool(dsn, min_size=1, max_size=rebuild_connections())
     try:
         runner = build_runner(EventStore(pool), settings)
         chosen = [p for p in runner.projections if not names or p.name in names]
