@@ -156,8 +156,10 @@ async def _submissions(
     last = min(now, c.closes_at) - 3 * DAY
     span = (last - c.opens_at).total_seconds()
     keyed: list[UUID] = []
-    for _ in range(count):
-        at = c.opens_at + timedelta(seconds=rng.uniform(0, span))
+    decided = c.opens_at
+    # In the order they came, each decided a day after it was received and after the one
+    # before: the ledger, newest first, then reads in the order of its dates.
+    for at in sorted(c.opens_at + timedelta(seconds=rng.uniform(0, span)) for _ in range(count)):
         submission_form = form(rng, c, at)
         if submission_form.writer is None:  # online: registered when they signed in
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
@@ -169,7 +171,8 @@ async def _submissions(
             keyed.append(Submission.create_id(submission_form.form_token))
         receipt = await receive_submission(repository, submission_form)
         submission = await repository.get(receipt.submission_id, Submission)
-        await moderate(repository, rng, submission, at + DAY)
+        decided = max(decided + timedelta(minutes=1), submission_form.received_at + DAY)
+        await moderate(repository, rng, submission, decided)
     if keyed:
         await mark_printed(repository, CLERK, datetime.now(UTC), keyed, keyed)
         await remember_staff(repository.store.pool, CLERK, "Paul Lefebvre (démo)")
