@@ -481,6 +481,34 @@ class Submission(Aggregate):
         else:
             self.appeal_status = AppealStatus.DISMISSED
 
+    def decide_attachment(
+        self, by: StaffId, at: datetime, publish: bool, reason: ReasonCode | None
+    ) -> None:
+        """The brief or the scan beside a published opinion: published with it, or not,
+        for a reason of the charter. Unreviewed, it is never public."""
+        self._require_not_keyer(by)
+        if self.brief_size is None and self.scan_size is None:
+            raise NotPendingError("no brief nor scan to decide on")
+        if not publish and reason is None:
+            raise InvalidRedactionError("an attachment withheld needs a reason")
+        code = None if publish or reason is None else ReasonCode(reason).value
+        self._decide_attachment(by, at, bool(publish), code)
+
+    class AttachmentDecided(Aggregate.Event):
+        by: StaffId
+        at: datetime
+        published: bool
+        reason: str | None
+
+    @event(AttachmentDecided)
+    def _decide_attachment(
+        self, by: StaffId, at: datetime, published: bool, reason: str | None
+    ) -> None:
+        self._require_not_withdrawn()
+        if self.status is not Status.PUBLISHED:
+            raise NotPendingError("an attachment is decided with the opinion's publication")
+        self.attachment_published = published
+
     # Reading --------------------------------------------------------------------
 
     def published_text(self) -> str | None:

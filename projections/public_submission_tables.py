@@ -25,6 +25,7 @@ SUBMISSIONS = Table(
         "display_name": "text",
         "participant_id": "uuid",
         "show_name": "boolean",
+        "attachment_published": "boolean",
     },
 )
 PARTICIPANTS = Table(

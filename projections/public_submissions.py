@@ -54,6 +54,7 @@ class PublicSubmissions(Projection):
         "Appealed",
         "AppealedOnRequest",
         "AppealDecided",
+        "AttachmentDecided",
     )
 
     def __init__(self, pseudonym_key: bytes, open_sealed: OpenSealed) -> None:
@@ -302,3 +303,8 @@ class PublicSubmissions(Projection):
         else:
             self._set(batch, e, appeal_status="dismissed")
             self._decide(batch, e, position, "appeal_dismissed")
+
+    def submission_attachment_decided(
+        self, batch: Batch, e: Submission.AttachmentDecided, _: int
+    ) -> None:
+        self._set(batch, e, attachment_published=e.published)

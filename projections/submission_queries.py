@@ -27,6 +27,8 @@ class Submission:
     published_at: datetime | None
     text: str | None
     display_name: str | None
+    attachment_published: bool = False
+    """Its brief or scan, published by a moderator with it: downloadable."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,8 @@ class Filters:
 # What a page may show of a submission: never the participant's id.
 _SUBMISSION_COLUMNS = (
     "submission_id AS id, consultation_id, receipt_number, channel, language, region, status,"
-    " appeal_status, refusal_reason, received_at, published_at, text, display_name"
+    " appeal_status, refusal_reason, received_at, published_at, text, display_name,"
+    " attachment_published"
 )
 
 

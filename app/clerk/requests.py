@@ -29,6 +29,7 @@ from app.services.submissions import (
 )
 from app.web.csrf import protected
 from app.web.forms import Errors, check_text, texts
+from app.web.pdf import file_response
 from app.web.roles import require, staff_id
 from app.web.settle import settle
 from app.web.templating import render
@@ -200,10 +201,7 @@ async def scan(request: Request) -> Response:
     found_scan = await scan_of(request.state.pool, s.id)
     if found_scan is None:
         raise HTTPException(404)
-    extension = found_scan.media_type.rsplit("/", 1)[1].replace("jpeg", "jpg")
-    disposition = f'attachment; filename="lettre-{s.receipt_number}.{extension}"'
-    headers = {**PRIVATE, "content-disposition": disposition}
-    return Response(found_scan.content, media_type=found_scan.media_type, headers=headers)
+    return file_response(found_scan, f"lettre-{s.receipt_number}", private=True)
 
 
 ONE = "/avis/{receipt}"

@@ -31,9 +31,11 @@ class Decision:
     note: str = ""
     text_sha256: str | None = None
     """The SHA-256 of the text the moderator read, sent back with the decision."""
+    attachment: tuple[bool, ReasonCode | None] | None = None
+    """The brief's or scan's fate, decided with a publication."""
 
 
-def read_decision(values: dict[str, str], text: str) -> Decision:
+def read_decision(values: dict[str, str], text: str, has_attachment: bool = False) -> Decision:
     decision = Decision(values, values.get("action", ""), text_sha256=values.get("text_sha256"))
     if decision.action not in ACTIONS:
         decision.errors["action"] = "required"
@@ -42,6 +44,8 @@ def read_decision(values: dict[str, str], text: str) -> Decision:
         check_text(decision.errors, {"note": decision.note}, "note", MAX_NOTE_LENGTH)
     if decision.action == "redact":
         decision.redactions = passages(decision.errors, values, text)
+    if has_attachment and decision.action in ("publish", "redact"):
+        decision.attachment = attachment(decision.errors, values)
     if decision.action == "propose_refusal":
         code = values.get("reason", "")
         if code in CODES:
@@ -72,3 +76,15 @@ def passages(
     if not found and not errors:
         errors["passage_1"] = "required"
     return sorted(found)
+
+
+def attachment(errors: Errors, values: dict[str, str]) -> tuple[bool, ReasonCode | None] | None:
+    """Published with the opinion, or withheld for a reason of the charter."""
+    choice = values.get("attachment")
+    if choice == "publish":
+        return True, None
+    code = values.get("attachment_reason", "")
+    if choice == "withhold" and code in CODES:
+        return False, ReasonCode(code)
+    errors["attachment" if choice != "withhold" else "attachment_reason"] = "required"
+    return None

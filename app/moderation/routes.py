@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from app.moderation.forms import Decision, read_decision
 from app.moderation.leases import lease_of, release, take_next
+from app.persistence.files import attachment_of
 from app.services.commands import ChangedMeanwhileError
 from app.services.moderation import (
     TextChangedError,
@@ -33,6 +34,7 @@ from app.services.moderation import (
 )
 from app.web.csrf import protected
 from app.web.forms import texts
+from app.web.pdf import file_response
 from app.web.roles import require, staff_id
 from app.web.settle import settle
 from app.web.templating import render
@@ -131,7 +133,8 @@ async def item_decide(request: Request) -> Response:
         item = await eligible_item(request)
     except DecidedMeanwhileError:
         return await decided_meanwhile(request, request.path_params["submission_id"])
-    decision = read_decision(texts(await request.form()), item.text)
+    has_attachment = item.has_brief or item.has_scan
+    decision = read_decision(texts(await request.form()), item.text, has_attachment)
     me = staff_id(request)
     if decision.action and decision.action not in STAGE_ACTIONS.get(item.stage or "", ()):
         decision.errors["action"] = "action_not_at_this_stage"
@@ -159,10 +162,10 @@ def command(request: Request, submission_id: UUID, me: StaffId, d: Decision) -> 
     repository, now = request.state.repository, datetime.now(UTC)
     calls: dict[str, Run] = {
         "publish": lambda: publish_submission(
-            repository, submission_id, me, now, [], d.text_sha256
+            repository, submission_id, me, now, [], d.text_sha256, d.attachment
         ),
         "redact": lambda: publish_submission(
-            repository, submission_id, me, now, d.redactions, d.text_sha256
+            repository, submission_id, me, now, d.redactions, d.text_sha256, d.attachment
         ),
         "propose_refusal": lambda: propose_refusal(
             repository,
@@ -190,6 +193,19 @@ async def decided_meanwhile(request: Request, submission_id: UUID) -> Response:
 
 
 @require("moderator")
+async def item_attachment(request: Request) -> Response:
+    """The brief or the scan, for the moderator who decides on it (never cached)."""
+    try:
+        item = await eligible_item(request)
+    except DecidedMeanwhileError as error:
+        raise HTTPException(404) from error
+    found = await attachment_of(request.state.pool, item.id)
+    if found is None:
+        raise HTTPException(404)
+    return file_response(found, "piece-jointe", private=True)
+
+
+@require("moderator")
 @protected
 async def item_release(request: Request) -> Response:
     await release(request.state.pool, request.path_params["submission_id"], staff_id(request))
@@ -211,5 +227,6 @@ routes = [
     Route(ONE, item_show, name="item_show"),
     Route(ONE + "/decision", item_decide, methods=["POST"], name="item_decide"),
     Route(ONE + "/rendre", item_release, methods=["POST"], name="item_release"),
+    Route(ONE + "/piece-jointe", item_attachment, name="item_attachment"),
 ]
 """Mounted at /moderation, named `moderation`."""

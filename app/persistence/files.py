@@ -125,6 +125,14 @@ async def scan_kind(conn: Conn, submission_id: UUID) -> tuple[str, int] | None:
     return (row["media_type"], row["size"]) if row else None
 
 
+async def attachment_of(conn: Conn, submission_id: UUID) -> Upload | None:
+    """A submission's brief (online) or scan (a letter): what a moderator decides on."""
+    brief = await brief_of(conn, submission_id)
+    if brief is not None:
+        return Upload("memoire.pdf", brief.content, "application/pdf")
+    return await scan_of(conn, submission_id)
+
+
 async def erase_briefs(conn: Conn, participant_id: UUID) -> None:
     """The person's briefs, scans and drafts go with their key: a PDF or an image cannot
     be redacted."""

@@ -11,12 +11,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from app.persistence.files import attachment_of
 from app.web.consultation_page import consultation_context
 from app.web.forms import whole_number
 from app.web.i18n import LANGUAGES
 from app.web.open_common import filters_of
 from app.web.pagecache import cached, cached_until_changed, render_if_changed
-from app.web.pdf import document_pdf
+from app.web.pdf import document_pdf, file_response
 from app.web.templating import render
 from domain import REGIONS, Channel, ReasonCode, is_valid_receipt, normalize_receipt
 from projections import clerk_queries, consultation_queries, ledger_queries
@@ -128,6 +129,20 @@ async def charter(request: Request) -> Response:
     return render(request, "public/charter.html", {"codes": [code.value for code in ReasonCode]})
 
 
+async def attachment_download(request: Request) -> Response:
+    """A published opinion's brief or scan, once a moderator published it with it."""
+    text = request.path_params["receipt"]
+    found = None
+    if is_valid_receipt(text):
+        found = await submission_and_consultation(request.state.reads, normalize_receipt(text))
+    if found is None or found[0].status != "published" or not found[0].attachment_published:
+        raise HTTPException(404)
+    attachment = await attachment_of(request.state.reads, found[0].id)
+    if attachment is None:  # erased with its author
+        raise HTTPException(404)
+    return file_response(attachment, f"piece-jointe-{found[0].receipt_number}", private=False)
+
+
 async def document_download(request: Request) -> Response:
     """A document attached to a public consultation, or its report."""
     return await document_pdf(request, public=True)
@@ -142,5 +157,6 @@ routes = [
     Route("/consultations/{consultation_id:uuid}/statistiques", statistics, name="statistics"),
     Route("/consultations/{consultation_id:uuid}/registre", ledger_show, name="ledger_show"),
     Route("/avis/{receipt}", submission_show, name="submission_show"),
+    Route("/avis/{receipt}/piece-jointe", attachment_download, name="attachment_download"),
     Route(ONE + "/documents/{document_id:uuid}", document_download, name="document_download"),
 ]

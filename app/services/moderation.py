@@ -16,6 +16,8 @@ from app.services.commands import ChangedMeanwhileError, run_command
 from domain import Calibration, ReasonCode, StaffId, Submission
 
 Redactions = list[tuple[int, int, ReasonCode]]
+Attachment = tuple[bool, ReasonCode | None]
+"""Whether the brief or scan is published beside the opinion, and if not, why."""
 
 
 class TextChangedError(ChangedMeanwhileError):
@@ -35,13 +37,17 @@ async def publish_submission(
     at: datetime,
     redactions: Redactions,
     text_sha256: str | None = None,
+    attachment: Attachment | None = None,
 ) -> int | None:
     """Published as sent, or with passages withheld, each for a reason of the charter;
-    with `text_sha256`, only if the text is still the one the moderator read."""
+    with `text_sha256`, only if the text is still the one the moderator read; with
+    `attachment`, its brief or scan published beside it, or withheld for a reason."""
 
     def command(s: Submission) -> None:
         require_text(s, text_sha256)
         s.publish_with_redactions(by, at, redactions)
+        if attachment is not None:
+            s.decide_attachment(by, at, *attachment)
 
     return await run_command(repository, Submission, submission_id, command)
 

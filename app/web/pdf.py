@@ -97,3 +97,12 @@ async def document_pdf(request: Request, public: bool) -> Response:
     if found is None:
         raise HTTPException(404)
     return pdf_response(found.content, found.filename)
+
+
+def file_response(upload: Upload, name: str, *, private: bool) -> Response:
+    """A brief or a scan as a download named `name` (its extension from its type)."""
+    extension = upload.media_type.rsplit("/", 1)[1].replace("jpeg", "jpg")
+    headers = {"content-disposition": f'attachment; filename="{name}.{extension}"'}
+    if private:
+        headers["cache-control"] = "no-store"
+    return Response(upload.content, media_type=upload.media_type, headers=headers)

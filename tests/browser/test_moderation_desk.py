@@ -32,6 +32,12 @@ async def take_next(tab: Page, audit: bool) -> str:
     return (await tab.locator("#texte").inner_text()).strip()
 
 
+async def attachment_published_if_any(tab: Page) -> None:
+    """An opinion with a brief asks its fate too: published with it, here."""
+    if await tab.locator("#attachment").count():
+        await tab.get_by_label("La publier avec l'avis").check()
+
+
 async def mark_first_word(tab: Page, text: str, javascript: bool) -> str:
     word = text.split()[0]
     if javascript:  # selected in the text: the script copies it into the first field
@@ -64,6 +70,7 @@ async def test_moderators_publish_with_a_passage_withheld_and_refuse_with_a_seco
     text = await take_next(first, javascript)
     await mark_first_word(first, text, javascript)
     await first.locator("#reason_1").select_option("R3")
+    await attachment_published_if_any(first)
     await first.get_by_role("button", name="Publier avec ces retraits").click()
     await first.locator(".keyed").wait_for()  # with htmx, the queue comes back in place
     assert "Avis publié avec retraits" in await first.locator("main").inner_text()
@@ -79,6 +86,7 @@ async def test_moderators_publish_with_a_passage_withheld_and_refuse_with_a_seco
         await take_next(second, audit=False)
         if await second.get_by_role("button", name="Confirmer le refus").count():
             break
+        await attachment_published_if_any(second)
         await second.get_by_role("button", name="Publier tel quel").click()
         await second.locator(".keyed").wait_for()
     await audited(second, javascript)

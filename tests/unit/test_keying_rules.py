@@ -17,8 +17,10 @@ from domain import (
     ConsultationNotOpenError,
     InvalidBriefError,
     InvalidProvenanceError,
+    InvalidRedactionError,
     ModerationStartedError,
     NotPendingError,
+    ReasonCode,
     SeparationOfDutiesError,
     StaffId,
     Status,
@@ -294,3 +296,18 @@ def test_a_letter_keyed_twice_keeps_its_reconciled_text_and_none_of_its_typists_
             letter.publish(typist, DURING)
     letter.publish(MODERATOR, DURING)
     assert letter.text == "Texte arrêté."
+
+
+def test_a_scan_is_published_with_the_letter_or_withheld_for_a_reason() -> None:
+    letter = keyed_letter(scan_size=1000, scan_sha256="ab" * 32, scan_type="image/png")
+    with pytest.raises(NotPendingError):
+        letter.decide_attachment(MODERATOR, DURING, True, None)  # not before the opinion
+    letter.publish(MODERATOR, DURING)
+    with pytest.raises(InvalidRedactionError):
+        letter.decide_attachment(MODERATOR, DURING, False, None)  # withheld: say why
+    with pytest.raises(SeparationOfDutiesError):
+        letter.decide_attachment(CLERK, DURING, True, None)
+    letter.decide_attachment(MODERATOR, DURING, False, ReasonCode("R3"))
+    assert letter.attachment_published is False
+    with pytest.raises(NotPendingError):
+        keyed_letter(form_token="t3").decide_attachment(MODERATOR, DURING, True, None)

@@ -196,6 +196,9 @@ PUBLIC_USES = {
     "api_submission_show": Use(PUBLISHED, json_has("text", PUBLISHED_TEXT)),
     "openapi": Use(plain, json_has("openapi", "3.1.0")),
     "charter": Use(plain, answer_has('id="R8"', "Hors sujet")),
+    "attachment_download": Use(
+        lambda w: {"receipt": format_receipt(w.attached[1])}, answer_is_the_pdf
+    ),
     "api_charter": Use(plain, answer_has('"code":"R1"', "Hate speech")),
     "auth_sign_in": Use(plain, sent_to_the_provider),
     "auth_callback": Use(plain, signed_in_as_marie, send=signed_in_through_the_provider),

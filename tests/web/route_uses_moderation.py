@@ -8,7 +8,17 @@ import httpx
 
 from app.web.formatting import day
 from domain import Calibration
-from tests.web.route_uses import Check, Params, Seen, Use, answer_has, csrf, page_has, plain
+from tests.web.route_uses import (
+    Check,
+    Params,
+    Seen,
+    Use,
+    answer_has,
+    answer_is_the_pdf,
+    csrf,
+    page_has,
+    plain,
+)
 from tests.web.route_world import CALIBRATED, WAITING, World
 
 QUEUE = "/moderation/"
@@ -102,6 +112,7 @@ MODERATION_USES = {
     ),
     "moderation:item_release": Use(waiting("taken"), given_back, send=taking_it_first),
     "moderation:dashboard": Use(plain, answer_has("Avis en attente", "Résultats par moyen")),
+    "moderation:item_attachment": Use(waiting("taken"), answer_is_the_pdf, send=taking_it_first),
     "moderation:calibration_next": Use(plain, took_the_calibration, form=csrf({})),
     "moderation:calibration_show": Use(
         calibrated, answer_has("Avis de calibration", CALIBRATED), send=taking_calibration_first

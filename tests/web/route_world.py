@@ -109,6 +109,8 @@ class World:
     waiting: dict[str, tuple[UUID, str]] = field(default_factory=dict)
     waiting_since: datetime = field(default_factory=lambda: datetime.now(UTC))
     calibrated: tuple[UUID, str] = (UUID(int=0), "")
+    attached: tuple[UUID, str] = (UUID(int=0), "")
+    """Published with its brief, which a moderator published too."""
     """Published by another moderator, and among those sent back for calibration."""
     """Id and receipt of each `WAITING` opinion; when the first, the queue's oldest, came."""
 
@@ -210,7 +212,17 @@ async def awaiting_moderation(repository: Repository, world: World) -> None:
     world.waiting_since = datetime.now(UTC) - 9 * DAY
     for days, name in enumerate(WAITING):
         at = world.waiting_since + days * DAY
-        world.waiting[name] = await opinion(repository, where, uuid4(), WAITING[name], at=at)
+        brief = PDF if name == "taken" else None
+        world.waiting[name] = await opinion(repository, where, uuid4(), WAITING[name], brief, at)
+    world.attached = await opinion(repository, where, uuid4(), "Avec son mémoire.", PDF)
+    await publish_submission(
+        repository,
+        world.attached[0],
+        StaffId("moderator-first"),
+        datetime.now(UTC),
+        [],
+        attachment=(True, None),
+    )
     token = next(t for t in (f"calibrated-{i}" for i in range(9999)) if calibrated(t))
     world.calibrated = await opinion(repository, where, uuid4(), CALIBRATED, token=token)
     first = StaffId("moderator-first")

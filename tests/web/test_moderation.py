@@ -360,3 +360,34 @@ async def test_a_decision_on_a_text_corrected_meanwhile_is_not_recorded(desk: De
     assert late.status_code == 409
     assert "Le texte a changé depuis que vous l" in late.text
     assert await status_of(desk, receipt) == "received"
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 64
+
+
+async def test_a_scan_is_public_only_once_a_moderator_published_it_with_the_letter(
+    desk: Desk, store: EventStore
+) -> None:
+    await empty_queue(desk)
+    await desk.as_clerk(CLERK, "clerk")
+    files = {"scan": ("lettre.png", PNG, "image/png")}
+    receipt = receipt_in((await key_letter(desk, files=files)).headers["location"])
+    claim = await desk.repository.get(ReceiptClaim.create_id(receipt), ReceiptClaim)
+    public_url = f"/avis/{format_receipt(receipt)}/piece-jointe"
+    await as_moderator(desk, "mod-sophie")
+    await take(desk)
+    page = await desk.client.get(f"/moderation/avis/{claim.submission_id}")
+    seen = await desk.client.get(f"/moderation/avis/{claim.submission_id}/piece-jointe")
+    assert seen.content == PNG
+    assert seen.headers["cache-control"] == "no-store"
+    assert (await desk.client.get(public_url)).status_code == 404  # not reviewed yet
+    undecided = await decide(desk, claim.submission_id, "publish")
+    assert undecided.status_code == 400  # its fate is asked with the publication
+    assert 'id="attachment-erreur"' in undecided.text
+    data = {**hidden_fields(page.text), "action": "publish", "attachment": "publish"}
+    done = await desk.client.post(f"/moderation/avis/{claim.submission_id}/decision", data=data)
+    assert done.status_code == 303, done.text
+    await until(lambda: status_in(desk, receipt, "published"), "the publication projected")
+    shown = await desk.client.get(f"/avis/{format_receipt(receipt)}")
+    assert "La pièce jointe à cet avis" in shown.text
+    assert (await desk.client.get(public_url)).content == PNG

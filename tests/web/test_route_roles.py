@@ -51,7 +51,7 @@ PUBLIC = [
     "submission_show", "document_download", "submissions_csv", "submissions_json", "feed",
     "api_consultation_list", "api_consultation_show", "api_submission_list", "api_statistics",
     "api_submission_show", "openapi", "auth_sign_in", "auth_callback", "auth_sign_out", "health",
-    "status_lookup", "charter", "api_charter",
+    "status_lookup", "charter", "api_charter", "attachment_download",
 ]  # fmt: skip
 ADMIN = [
     "admin_consultation_list", "admin_consultation_new", "admin_consultation_create",
@@ -104,6 +104,7 @@ MODERATORS = {
 MODERATION = [
     "moderation:home", "moderation:queue_next", "moderation:item_show",
     "moderation:item_decide", "moderation:item_release", "moderation:dashboard",
+    "moderation:item_attachment",
     "moderation:calibration_next", "moderation:calibration_show", "moderation:calibration_decide",
 ]  # fmt: skip
 EXPECTED = {
