@@ -51,11 +51,21 @@ from app.workers.projector import run_background
 log = logging.getLogger(__name__)
 
 
+UNREACHABLE = (
+    OperationalError,
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # a connection broken in the middle of a statement
+)
+"""What the event store raises while the database is gone or going."""
+
+
 async def health(request: Request) -> Response:
     """ "ok" while the event store answers; 503 (for a load balancer) while it does not."""
     try:
         await request.state.store.max_notification_id()
-    except (OperationalError, OSError, asyncpg.PostgresError):
+    except UNREACHABLE:
         return PlainTextResponse("database unavailable", status_code=503)
     return PlainTextResponse("ok")
 

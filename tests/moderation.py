@@ -1,6 +1,6 @@
-"""Moderators' decisions, made as the domain takes them, while their screens are still to
-come (app/moderation): the submission loaded, one command, its events saved atomically
-(`run_command`, as every service does). A refusal is two intentions of two people.
+"""Moderators' decisions for tests that need one made: through the moderators' own
+services (app/services/moderation.py), as their screens make them. A refusal is two
+intentions of two people.
 
 Each returns the position of the last event saved: wait for the read models there
 (`store.wait`, with a projector running), or catch them up.
@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from app.persistence.repository import Repository
-from app.services.commands import run_command
-from domain import ReasonCode, StaffId, Submission
+from app.services.moderation import propose_refusal, publish_submission, second_opinion
+from domain import ReasonCode, StaffId
 
 FIRST, SECOND = StaffId("moderator-1"), StaffId("moderator-2")
 
@@ -24,12 +24,8 @@ async def publish(
     redactions: list[tuple[int, int, ReasonCode]] | None = None,
     at: datetime | None = None,
 ) -> int:
-    at = at or datetime.now(UTC)
-    position = await run_command(
-        repository,
-        Submission,
-        submission_id,
-        lambda s: s.publish_with_redactions(FIRST, at, redactions or []),
+    position = await publish_submission(
+        repository, submission_id, FIRST, at or datetime.now(UTC), redactions or []
     )
     assert position is not None
     return position
@@ -40,12 +36,7 @@ async def refuse(
 ) -> int:
     """Proposed by one moderator, confirmed by a second."""
     at = at or datetime.now(UTC)
-    code = ReasonCode(reason)
-    await run_command(
-        repository, Submission, submission_id, lambda s: s.propose_refusal(FIRST, at, code)
-    )
-    position = await run_command(
-        repository, Submission, submission_id, lambda s: s.confirm_refusal(SECOND, at)
-    )
+    await propose_refusal(repository, submission_id, FIRST, at, ReasonCode(reason), "")
+    position = await second_opinion(repository, submission_id, SECOND, at, confirm=True)
     assert position is not None
     return position

@@ -291,7 +291,7 @@ async def test_a_share_of_decisions_goes_back_blind_to_another_moderator_and_cha
     position = await publish_submission(
         desk.repository, submission_id, first, datetime.now(UTC), []
     )
-    await store.wait("calibration", position, timeout=5)
+    await store.wait("calibration", position, timeout=15)
     home = await desk.client.get("/moderation/")  # a clerk: refused
     assert home.status_code == 403
     await as_moderator(desk, "mod-a")  # who decided: never given it back
@@ -320,6 +320,9 @@ async def calibration_of(d: Desk, submission_id: UUID) -> httpx.Response:
     this submission's comes."""
     for _ in range(20):
         taken = await take_calibration(d)
+        if taken.headers["location"].endswith("fait=vide"):  # not projected yet: again
+            await asyncio.sleep(0.2)
+            continue
         page = await d.client.get(taken.headers["location"])
         if taken.headers["location"].endswith(f"/calibration/{submission_id}"):
             return page
