@@ -82,7 +82,7 @@ def consultation(fr: str, en: str, opens_at: datetime, closes_at: datetime) -> C
 def form(rng: random.Random, c: Consultation, at: datetime) -> SubmissionForm:
     channel = rng.choice([Channel.ONLINE, Channel.ONLINE, Channel.MAIL, Channel.PHONE])
     keyed = channel is not Channel.ONLINE
-    token = str(uuid4())
+    token = str(UUID(int=rng.getrandbits(128), version=4))  # the same demo each time
     name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
     writer = {"name": name, "postal_address": f"{rng.randrange(1, 999)}, rue Principale"}
     return SubmissionForm(
@@ -170,6 +170,8 @@ async def _submissions(
         else:  # keyed by a clerk: their acknowledgments went out with the day's mail
             keyed.append(Submission.create_id(submission_form.form_token))
         receipt = await receive_submission(repository, submission_form)
+        if not receipt.first_time:  # the demo loaded once already: its opinions stand
+            continue
         submission = await repository.get(receipt.submission_id, Submission)
         decided = max(decided + timedelta(minutes=1), submission_form.received_at + DAY)
         await moderate(repository, rng, submission, decided)

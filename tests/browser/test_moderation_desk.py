@@ -94,3 +94,23 @@ async def test_moderators_publish_with_a_passage_withheld_and_refuse_with_a_seco
     await second.locator(".keyed").wait_for()
     assert "Refus confirmé" in await second.locator("main").inner_text()
     await second.context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+async def test_the_dashboard_and_a_calibration_item(
+    browser: Browser, live_server: str, javascript: bool
+) -> None:
+    tab = await moderator(browser, live_server, "moderateur", javascript)
+    await tab.get_by_role("link", name="Tableau de bord de la modération").click()
+    await tab.get_by_role("heading", name="Résultats par moyen").wait_for()  # in place, with htmx
+    await audited(tab, javascript)
+    await tab.get_by_role("link", name="File de modération").click()
+    await tab.get_by_role("heading", name="File de modération").wait_for()
+    await tab.get_by_role("button", name="Prendre un avis de calibration").click()
+    await tab.locator("#texte").wait_for()  # the demo's decisions hold a few, sampled
+    assert "Avis de calibration" in await tab.locator("h1").inner_text()
+    await audited(tab, javascript)
+    await tab.get_by_role("button", name="Publier tel quel").click()
+    await tab.locator(".keyed").wait_for()
+    assert "Décision de calibration enregistrée" in await tab.locator("main").inner_text()
+    await tab.context.close()
