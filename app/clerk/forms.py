@@ -33,6 +33,19 @@ LETTER_PERSONAL = ("name", "postal_address", "email")
 CALL_PERSONAL = ("name", "phone", "email", "postal_address")
 
 
+FIELD_ORDER = (
+    "consultation_id", "received_on", "postmarked_on", "call_started_at", "language",
+    "name", "phone", "email", "postal_address", "region", "text", "scan", "show_name",
+    "read_back",
+)  # fmt: skip
+"""The fields as the forms show them: the summary of errors lists them in this order."""
+
+
+def in_page_order(errors: Errors) -> Errors:
+    rank = {name: i for i, name in enumerate(FIELD_ORDER)}
+    return dict(sorted(errors.items(), key=lambda item: rank.get(item[0], len(rank))))
+
+
 @dataclass
 class KeyedForm:
     values: dict[str, str]
@@ -87,6 +100,7 @@ def read_letter(values: dict[str, str], keyable: set[UUID], today: date) -> Keye
         form.errors["show_name"] = "required"
     if received and postmarked:
         form.moment, form.postmarked_at = start_of_day(received), start_of_day(postmarked)
+    form.errors = in_page_order(form.errors)
     return form
 
 
@@ -98,6 +112,7 @@ def read_call(values: dict[str, str], keyable: set[UUID], now: datetime) -> Keye
     if values.get("read_back") != "on":
         form.errors["read_back"] = "read_back_required"
     form.moment = started
+    form.errors = in_page_order(form.errors)
     return form
 
 
